@@ -1,0 +1,51 @@
+"""Check stage: every rule family, run in this order over the loaded curriculum."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Final
+
+from generator.checks.content import check_bodies, check_outcome_wording
+from generator.checks.coverage import check_outcomes_taught_and_assessed, check_skills_developed
+from generator.checks.credits import check_credits, check_levels, check_rating_scale
+from generator.checks.references import (
+    check_case_study_references,
+    check_outcome_references,
+    check_schedule_references,
+    check_skill_references,
+    check_unique_ids,
+)
+from generator.checks.schedule import check_schedule
+from generator.diagnostics import Diagnostic, sort_key
+from generator.load.project import load_project
+from generator.model import Curriculum
+
+Check = Callable[[Curriculum], Iterator[Diagnostic]]
+
+CHECKS: Final[tuple[Check, ...]] = (
+    check_unique_ids,
+    check_schedule_references,
+    check_outcome_references,
+    check_skill_references,
+    check_case_study_references,
+    check_outcomes_taught_and_assessed,
+    check_skills_developed,
+    check_credits,
+    check_levels,
+    check_rating_scale,
+    check_schedule,
+    check_bodies,
+    check_outcome_wording,
+)
+
+
+def run_checks(course: Curriculum) -> list[Diagnostic]:
+    """Run every rule over an already loaded curriculum."""
+    return [d for check in CHECKS for d in check(course)]
+
+
+def check_project(root: Path) -> list[Diagnostic]:
+    """Load and check the curriculum under `root`; return every diagnostic, sorted."""
+    course, diags = load_project(root)
+    return sorted(diags + run_checks(course), key=sort_key)

@@ -1,0 +1,169 @@
+"""Diagnostics: every problem found by any stage, as data, plus text and JSON rendering."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Final
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    """Stable code such as `CUR204`; tests and tools rely on it."""
+    severity: Severity
+    message: str
+    """What is wrong, quoting the offending value."""
+    file: PurePosixPath | None = None
+    """Relative to the project root (or the package path for `validate`)."""
+    line: int | None = None
+    """1-based."""
+    column: int | None = None
+    """1-based."""
+    hint: str | None = None
+    """How to fix it, as an imperative sentence."""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def error(code: str, message: str, file: PurePosixPath | None = None, line: int | None = None,
+          hint: str | None = None, column: int | None = None) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, file, line, column, hint)
+
+
+def warning(code: str, message: str, file: PurePosixPath | None = None, line: int | None = None,
+            hint: str | None = None, column: int | None = None) -> Diagnostic:
+    return Diagnostic(code, Severity.WARNING, message, file, line, column, hint)
+
+
+CODES: Final[dict[str, str]] = {
+    # load
+    "CUR101": "file cannot be read (missing permission, not UTF-8 text, or binary)",
+    "CUR102": "invalid YAML syntax",
+    "CUR103": "duplicate key in a YAML mapping",
+    "CUR104": "value has the wrong type or is out of range",
+    "CUR105": "unknown field",
+    "CUR106": "required file or folder is missing",
+    "CUR107": "lesson or case study has no YAML front matter",
+    "CUR108": "file is empty",
+    "CUR109": "YAML document is not a mapping",
+    "CUR110": "file too large or too deeply aliased to load safely",
+    "CUR111": "required field is missing",
+    "CUR112": "module folder has no unit.yaml",
+    # check: identity and references
+    "CUR201": "duplicate identifier",
+    "CUR202": "programme schedule names a unit that does not exist",
+    "CUR203": "unit is not in the programme schedule",
+    "CUR204": "lesson references an unknown outcome",
+    "CUR205": "outcome references an unknown competence-profile skill",
+    "CUR206": "assessment references an unknown outcome",
+    "CUR207": "case study references an unknown unit",
+    "CUR208": "career path target level missing or unknown",
+    "CUR209": "lesson references an outcome of another unit",
+    # check: coverage
+    "CUR210": "learning outcome is taught by no lesson",
+    "CUR211": "learning outcome is not covered by the unit's assessment",
+    "CUR212": "competence-profile skill is developed by no learning outcome",
+    "CUR213": "unit has no lessons",
+    "CUR214": "unit lacks an outcome kind (knowledge, skills or competence)",
+    # check: credits and levels
+    "CUR220": "unit ECVET points do not add up to the programme total",
+    "CUR221": "unit EQF level is above the programme level",
+    "CUR222": "unit EQF level is far below the programme level",
+    "CUR223": "target level lies outside the rating scale",
+    "CUR224": "rating scale levels are not 0, 1, 2, ... in order",
+    # check: schedule
+    "CUR230": "month outside the programme duration",
+    "CUR231": "month with no unit running",
+    "CUR232": "unit months differ from the programme schedule",
+    # check: links, media, HTML, text
+    "CUR240": "link to an unknown lesson",
+    "CUR241": "link to an unknown case study",
+    "CUR242": "link or image path escapes the project or is absolute",
+    "CUR243": "linked file does not exist",
+    "CUR244": "image has no alt text",
+    "CUR245": "file is too large",
+    "CUR246": "raw HTML element or attribute not allowed",
+    "CUR247": "link uses an unsupported URL scheme",
+    "CUR248": "outcome text does not start with an action verb",
+    "CUR249": "heading levels skip or a lesson uses a level-1 heading",
+    "CUR250": "symbolic link points outside the project",
+    # render / package
+    "CUR301": "package not built because the sources have errors",
+    "CUR302": "package could not be written",
+    # validate
+    "CUR401": "package is not a readable zip file",
+    "CUR402": "imsmanifest.xml is missing from the package root",
+    "CUR403": "XML is not well-formed or uses forbidden constructs (DTD, entities)",
+    "CUR404": "manifest format not recognised",
+    "CUR405": "XML does not conform to the official schema",
+    "CUR406": "referenced file is missing from the package",
+    "CUR407": "identifier reference does not resolve",
+    "CUR408": "identifier is not unique",
+    "CUR409": "unsafe path in the package (absolute, '..', or backslash)",
+    "CUR410": "zip entry is corrupt (CRC or size mismatch)",
+    "CUR411": "package exceeds size limits",
+    "CUR412": "official schemas not found",
+    "CUR413": "launch file missing",
+    "CUR414": "file in the package is not referenced by the manifest",
+}
+
+
+def count(diags: Iterable[Diagnostic]) -> tuple[int, int]:
+    """Return (errors, warnings)."""
+    errors = warnings = 0
+    for d in diags:
+        if d.is_error:
+            errors += 1
+        else:
+            warnings += 1
+    return errors, warnings
+
+
+def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
+    return (str(d.file or ""), d.line or 0, d.column or 0, d.code)
+
+
+def format_text(d: Diagnostic) -> str:
+    where = str(d.file) if d.file else "<project>"
+    if d.line is not None:
+        where += f":{d.line}:{d.column or 1}"
+    text = f"{where}: {d.severity.value} {d.code}: {d.message}"
+    if d.hint:
+        text += f"\n  hint: {d.hint}"
+    return text
+
+
+def summary(diags: Iterable[Diagnostic]) -> str:
+    errors, warnings = count(diags)
+    parts = [f"{errors} error{'s' if errors != 1 else ''}", f"{warnings} warning{'s' if warnings != 1 else ''}"]
+    return ", ".join(parts)
+
+
+def to_json_obj(d: Diagnostic) -> dict[str, object]:
+    return {
+        "code": d.code,
+        "severity": d.severity.value,
+        "message": d.message,
+        "file": str(d.file) if d.file else None,
+        "line": d.line,
+        "column": d.column,
+        "hint": d.hint,
+    }
+
+
+def format_json(diags: Iterable[Diagnostic]) -> str:
+    items = sorted(diags, key=sort_key)
+    errors, warnings = count(items)
+    return json.dumps({"diagnostics": [to_json_obj(d) for d in items],
+                       "errors": errors, "warnings": warnings}, indent=2, ensure_ascii=False)

@@ -1,0 +1,247 @@
+"""Load stage: read a curriculum folder into the typed model, turning every problem into a Diagnostic."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path, PurePosixPath
+from typing import Final, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from generator.diagnostics import Diagnostic, error
+from generator.load.frontmatter import split_front_matter
+from generator.load.markdown import scan_markdown
+from generator.load.yamlsource import Positions, parse_yaml
+from generator.model import (
+    CaseStudy,
+    CaseStudyMeta,
+    Competences,
+    Curriculum,
+    Lesson,
+    LessonMeta,
+    Programme,
+    SourceModel,
+    Unit,
+    UnitSource,
+)
+
+M = TypeVar("M", bound=BaseModel)
+MAX_SOURCE_BYTES: Final = 2 * 1024 * 1024
+PROGRAMME_FILE: Final = PurePosixPath("curriculum/programme.yaml")
+COMPETENCES_FILE: Final = PurePosixPath("curriculum/competences.yaml")
+_TRANSLATION = re.compile(r"\.[a-z]{2,3}\.md$")
+
+
+def load_project(root: Path) -> tuple[Curriculum, list[Diagnostic]]:
+    """Load everything under `root`; return the model (with what could be loaded) and all diagnostics.
+
+    Diagnostics: CUR101-CUR112.
+    """
+    diags: list[Diagnostic] = []
+    programme, programme_pos = _load_yaml_model(root, PROGRAMME_FILE, Programme, diags)
+    competences, competences_pos = _load_yaml_model(root, COMPETENCES_FILE, Competences, diags)
+    units, orphans = _load_units(root, diags)
+    case_studies = tuple(_load_case_studies(root, diags))
+    curriculum = Curriculum(root, programme, programme_pos, competences, competences_pos,
+                            units, case_studies, orphans)
+    return curriculum, diags
+
+
+def _load_units(root: Path, diags: list[Diagnostic]) -> tuple[tuple[UnitSource, ...], tuple[PurePosixPath, ...]]:
+    modules = root / "modules"
+    if not modules.is_dir():
+        diags.append(error("CUR106", "folder 'modules/' is missing", PurePosixPath("modules"),
+                           hint="Create modules/NN-slug/unit.yaml for each unit (see docs/authoring.md)."))
+        return (), ()
+    units: list[UnitSource] = []
+    orphans: list[PurePosixPath] = []
+    for folder in sorted(p for p in modules.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        rel_folder = PurePosixPath("modules", folder.name)
+        unit_file = rel_folder / "unit.yaml"
+        if not (folder / "unit.yaml").exists():
+            orphans.append(rel_folder)
+            diags.append(error("CUR112", f"module folder '{rel_folder}' has no unit.yaml", rel_folder,
+                               hint="Add a unit.yaml (curriculum new unit) or remove the folder."))
+            continue
+        unit, positions = _load_yaml_model(root, unit_file, Unit, diags)
+        lessons = tuple(_load_lessons(root, folder, rel_folder, unit.code if unit else "", diags))
+        if unit and positions:
+            units.append(UnitSource(unit, rel_folder, unit_file, positions, lessons))
+    return tuple(units), tuple(orphans)
+
+
+def _load_lessons(root: Path, folder: Path, rel_folder: PurePosixPath, unit_code: str,
+                  diags: list[Diagnostic]) -> list[Lesson]:
+    lessons = []
+    for path in sorted(folder.glob("*.md")):
+        if _TRANSLATION.search(path.name) or path.name.lower() == "readme.md":
+            continue
+        rel = rel_folder / path.name
+        loaded = _load_markdown(root, rel, LessonMeta, diags)
+        if loaded:
+            meta, positions, doc = loaded
+            lessons.append(Lesson(meta, unit_code, rel, positions, doc))
+    return lessons
+
+
+def _load_case_studies(root: Path, diags: list[Diagnostic]) -> list[CaseStudy]:
+    folder = root / "case_studies"
+    if not folder.is_dir():
+        return []
+    cases = []
+    for path in sorted(folder.glob("*.md")):
+        if _TRANSLATION.search(path.name) or path.name.lower() == "readme.md":
+            continue
+        rel = PurePosixPath("case_studies", path.name)
+        loaded = _load_markdown(root, rel, CaseStudyMeta, diags)
+        if loaded:
+            meta, positions, doc = loaded
+            cases.append(CaseStudy(meta, rel, positions, doc))
+    return cases
+
+
+def read_source(root: Path, rel: PurePosixPath, diags: list[Diagnostic]) -> str | None:
+    """Read a UTF-8 source file; report unreadable, binary, oversized or empty files.
+
+    Diagnostics: CUR101, CUR106, CUR108, CUR110.
+    """
+    path = root / rel
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        diags.append(error("CUR106", f"required file '{rel}' is missing", rel,
+                           hint="Create it; docs/authoring.md shows a complete example."))
+        return None
+    except IsADirectoryError:
+        diags.append(error("CUR101", f"'{rel}' is a folder, expected a file", rel))
+        return None
+    except OSError as exc:
+        diags.append(error("CUR101", f"cannot read '{rel}': {exc.strerror}", rel,
+                           hint="Check the file's permissions."))
+        return None
+    if len(data) > MAX_SOURCE_BYTES:
+        diags.append(error("CUR110", f"'{rel}' is {len(data)} bytes; sources are limited to {MAX_SOURCE_BYTES}", rel,
+                           hint="Split the file; sources this large are not hand-written text."))
+        return None
+    if b"\0" in data:
+        diags.append(error("CUR101", f"'{rel}' is a binary file, not text", rel, 1,
+                           hint="Save the file as UTF-8 text."))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        diags.append(error("CUR101", f"'{rel}' is not valid UTF-8 (byte {exc.start})", rel, line,
+                           hint="Re-save the file with UTF-8 encoding."))
+        return None
+    if not text.strip():
+        diags.append(error("CUR108", f"'{rel}' is empty", rel, 1, hint="Fill it in or delete it."))
+        return None
+    return text
+
+
+def _load_yaml_model(root: Path, rel: PurePosixPath, model: type[M], diags: list[Diagnostic],
+                     ) -> tuple[M | None, Positions | None]:
+    text = read_source(root, rel, diags)
+    if text is None:
+        return None, None
+    parsed = parse_yaml(text, rel, diags)
+    if parsed is None:
+        return None, None
+    data, positions = parsed
+    return _validate(model, data, positions, rel, diags), positions
+
+
+def _load_markdown(root: Path, rel: PurePosixPath, model: type[M], diags: list[Diagnostic],
+                   ) -> tuple[M, Positions, object] | None:
+    text = read_source(root, rel, diags)
+    if text is None:
+        return None
+    split = split_front_matter(text)
+    if split is None:
+        diags.append(error("CUR107", f"'{rel}' has no YAML front matter", rel, 1,
+                           hint="Start the file with a '---' line, the fields (id, title, ...), and another '---' line."))
+        return None
+    parsed = parse_yaml(split.front_matter, rel, diags, line_offset=1)
+    if parsed is None:
+        return None
+    data, positions = parsed
+    meta = _validate(model, data, positions, rel, diags)
+    if meta is None:
+        return None
+    return meta, positions, scan_markdown(split.body, split.body_line)
+
+
+def _validate(model: type[M], data: object, positions: Positions, rel: PurePosixPath,
+              diags: list[Diagnostic]) -> M | None:
+    if not isinstance(data, dict):
+        diags.append(error("CUR109", f"'{rel}' must hold a mapping of fields, found {type(data).__name__}", rel,
+                           positions.line(), hint="Write 'field: value' lines at the top level."))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for problem in exc.errors(include_url=False):
+            diags.append(_diagnostic_from(problem, positions, rel))
+        return None
+
+
+def _diagnostic_from(problem: object, positions: Positions, rel: PurePosixPath) -> Diagnostic:
+    assert isinstance(problem, dict)
+    loc = tuple(part for part in problem["loc"] if isinstance(part, int) or not _is_type_tag(part))
+    dotted = _dotted(loc)
+    kind = problem["type"]
+    if kind == "missing":
+        return error("CUR111", f"missing required field '{dotted}'", rel, positions.line(*loc[:-1]),
+                     hint=f"Add '{loc[-1]}:' here; docs/authoring.md lists every field.")
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        close = difflib.get_close_matches(name, sorted(_ALL_FIELDS), n=1, cutoff=0.6)
+        hint = f"did you mean `{close[0]}`?" if close else "Remove it; docs/authoring.md lists the allowed fields."
+        return error("CUR105", f"unknown field '{dotted}'", rel, positions.line(*loc), hint=hint,
+                     column=positions.column(*loc))
+    given = problem.get("input")
+    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return error("CUR104", f"'{dotted}': {problem['msg']} (found {shown})", rel, positions.line(*loc),
+                 column=positions.column(*loc), hint=_type_hint(kind))
+
+
+def _is_type_tag(part: object) -> bool:
+    # pydantic adds union-member and constraint names (e.g. 'tuple[...]', 'constrained-str') to loc
+    return isinstance(part, str) and ("[" in part or part in {"str", "int", "constrained-str", "function-after"})
+
+
+def _dotted(loc: tuple[object, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "<document>"
+
+
+def _type_hint(kind: str) -> str | None:
+    return {
+        "string_pattern_mismatch": "Use the documented id format (docs/authoring.md).",
+        "literal_error": "Use one of the allowed values listed in the message.",
+        "int_parsing": "Write a whole number.",
+        "decimal_parsing": "Write a number such as 2 or 2.5.",
+        "date_from_datetime_parsing": "Write the date as YYYY-MM-DD.",
+        "tuple_type": "Write a list, e.g. [a, b].",
+        "too_short": "Add at least one entry.",
+    }.get(kind)
+
+
+def _collect_fields() -> frozenset[str]:
+    names: set[str] = set()
+    stack: list[type] = [SourceModel]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if issubclass(cls, BaseModel):
+            names.update(cls.model_fields)
+    return frozenset(names)
+
+
+_ALL_FIELDS: Final = _collect_fields()
