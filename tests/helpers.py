@@ -1,0 +1,16 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator import check_project
+
+
+def found(root: Path, code: str | None = None) -> list[tuple[str, str, int | None]]:
+    """(code, file, line) of every diagnostic, optionally only one code."""
+    return [(d.code, str(d.file), d.line) for d in check_project(root) if code is None or d.code == code]
+
+
+def codes(root: Path) -> list[str]:
+    return [d.code for d in check_project(root)]

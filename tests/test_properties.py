@@ -1,0 +1,73 @@
+"""Property tests: whatever authors throw at the loader, it answers with diagnostics, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from conftest import PROJECTS
+from generator import check_project
+from generator.load.frontmatter import join_front_matter, split_front_matter
+from generator.load.markdown import scan_markdown
+from generator.load.yamlsource import parse_yaml
+
+yaml_ish = st.text(alphabet=st.sampled_from(list("abc:-[]{}&*!|>'\"#\n\t ,?%@`0123456789.")), max_size=200)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(yaml_ish)
+@example("a: &x [*x]")
+@example("? [a, b]\n: c")
+@example("!!python/object:os.system ls")
+@example("a: !!binary zz")
+@example("a: 2026-13-45")
+def test_yaml_parser_never_raises(text: str) -> None:
+    diags: list = []
+    parse_yaml(text, PurePosixPath("x.yaml"), diags)
+
+
+@SETTINGS
+@given(st.text(max_size=300))
+def test_front_matter_round_trips(body: str) -> None:
+    front = "id: X\ntitle: T\n"
+    split = split_front_matter(join_front_matter(front, body))
+    assert split is not None
+    assert split.front_matter == front
+    assert split.body == body
+
+
+@SETTINGS
+@given(st.text(max_size=500))
+@example("[x](<>) ![a](<b c>)")
+@example("<a\n```\n<b>")
+def test_markdown_scan_never_raises(body: str) -> None:
+    scan_markdown(body, 1)
+
+
+def _project(tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "p"
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(PROJECTS / "minimal", root)
+    return root
+
+
+@SETTINGS
+@given(target=st.sampled_from(["curriculum/programme.yaml", "curriculum/competences.yaml",
+                               "modules/01-basics/unit.yaml", "modules/01-basics/01-what-is-a-cluster.md",
+                               "case_studies/energy.md"]),
+       content=st.one_of(yaml_ish, st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+                         yaml_ish.map(lambda t: f"---\n{t}\n---\nbody")))
+@example(target="modules/01-basics/unit.yaml", content="code: U01\nlearning_outcomes: 5\n")
+@example(target="curriculum/programme.yaml", content="units: [{code: U01, months: [0]}]")
+@example(target="modules/01-basics/01-what-is-a-cluster.md", content="---\nid: [1, 2]\n---\n")
+def test_any_broken_source_yields_diagnostics_not_exceptions(tmp_path: Path, target: str, content: str) -> None:
+    root = _project(tmp_path)
+    (root / target).write_text(content, encoding="utf-8", errors="surrogateescape")
+    diags = check_project(root)
+    assert diags, "a broken source must produce at least one diagnostic"
