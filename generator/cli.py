@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -63,6 +63,119 @@ def check(root: Path, strict: bool, output_format: str, list_codes: bool) -> Non
     from generator.checks import check_project
 
     report(check_project(root), strict=strict, output_format=output_format)
+
+
+def _schemas_or_exit(schemas: Path | None, output_format: str) -> Path:
+    from generator.validate import describe_missing_schemas, locate_schemas
+
+    found = locate_schemas(schemas)
+    if found is None:
+        report([describe_missing_schemas(schemas)], strict=False, output_format=output_format)
+    assert found is not None
+    return found
+
+
+def _progress_printer() -> Callable[[int, int, str], None] | None:
+    if not sys.stderr.isatty():
+        return None  # CI logs want the summary, not a line per package
+
+    def show(index: int, total: int, name: str) -> None:
+        click.echo(f"\r[{index}/{total}] {name:<60}", err=True, nl=index == total)
+
+    return show
+
+
+SCHEMAS_OPTION = click.option(
+    "--schemas", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+    help="Folder of the official ADL/IMS XSDs (default: $CURRICULUM_SCHEMAS, then ../shared/schemas).")
+
+
+@cli.command()
+@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+@click.option("--format", "formats", default="scorm12,scorm2004,cc11,cc13,imscp", show_default=True,
+              help="Comma-separated package formats: scorm12, scorm2004, cc11, cc13, imscp.")
+@click.option("--scope", type=click.Choice(["unit", "programme"]), default="unit", show_default=True,
+              help="SCORM and IMS CP: one package per unit, or one for the whole programme. "
+                   "Common Cartridges always hold the programme (one course).")
+@click.option("--unit", "units", multiple=True, metavar="CODE", help="Only this unit (repeatable), e.g. --unit U03.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: ROOT/build); packages are written atomically (temporary file, then rename).")
+@SCHEMAS_OPTION
+@click.option("--diagnostics", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="How problems are reported.")
+def build(root: Path, formats: str, scope: str, units: tuple[str, ...], out: Path | None, schemas: Path | None,
+          output_format: str) -> None:
+    """Check ROOT (default: .) and build validated packages into --out.
+
+    Refuses to build when `check` finds errors. Every package is validated against the official
+    XSDs before it is written; a summary lists packages, sizes and where they are.
+
+    \b
+    Examples:
+      curriculum build
+      curriculum build --format cc11                      # the Moodle course
+      curriculum build --format scorm2004 --unit U03
+      curriculum build --format scorm12 --scope programme --out dist/
+    """
+    from generator.build import PACKAGERS, build_project
+
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in PACKAGERS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; choose from "
+                                 f"{', '.join(PACKAGERS)}", param_hint="--format")
+    found = _schemas_or_exit(schemas, output_format)
+    result = build_project(root, out or root / "build", chosen, scope, found,  # type: ignore[arg-type]
+                           units, _progress_printer())
+    if output_format == "text":
+        for package in result.packages:
+            click.echo(f"{package.path}  {package.label}  {package.size / 1024:.0f} KiB  "
+                       f"{package.report.resources} resources", err=True)
+        if result.packages:
+            click.echo(f"{len(result.packages)} package(s) written to {result.packages[0].path.parent}", err=True)
+    report(result.diagnostics, strict=False, output_format=output_format)
+
+
+@cli.command()
+@click.argument("packages", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@SCHEMAS_OPTION
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: a summary line per package and file:line problems; json: one JSON document.")
+def validate(packages: tuple[Path, ...], schemas: Path | None, output_format: str) -> None:
+    """Validate any SCORM 1.2, SCORM 2004, IMS CP or Common Cartridge 1.1/1.3 package.
+
+    Detects the format from the manifest, validates the manifest and every resource XML file
+    against the official XSDs (offline; nothing is fetched), and checks integrity: files exist,
+    references resolve, ids are unique, no unsafe paths, no XML entities, sound zip CRCs.
+    Exit status: 0 valid, 1 any error, 2 usage error.
+
+    \b
+    Examples:
+      curriculum validate build/*.zip build/*.imscc
+      curriculum validate course.imscc --schemas /opt/ims-schemas --format json
+    """
+    import json
+
+    from generator.diagnostics import to_json_obj
+    from generator.validate import validate_package
+
+    found = _schemas_or_exit(schemas, output_format)
+    reports = [validate_package(path, found) for path in packages]
+    diags = [d for r in reports for d in r.diagnostics]
+    if output_format == "json":
+        click.echo(json.dumps({"packages": [{
+            "path": str(r.path), "format": r.format, "version": r.version, "resources": r.resources,
+            "errors": count(r.diagnostics)[0], "warnings": count(r.diagnostics)[1],
+            "diagnostics": [to_json_obj(d) for d in sorted(r.diagnostics, key=sort_key)]} for r in reports]},
+            indent=2, ensure_ascii=False))
+        errors, _ = count(diags)
+        sys.exit(1 if errors else 0)
+    for r in reports:
+        errors, warnings = count(r.diagnostics)
+        state = "valid" if not errors else "INVALID"
+        click.echo(f"{r.path}: {state}  {r.version or 'unknown format'}, {r.resources} resources, "
+                   f"{errors} errors, {warnings} warnings", err=True)
+    report(diags, strict=False, output_format="text")
 
 
 def main() -> None:

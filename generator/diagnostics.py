@@ -101,6 +101,7 @@ CODES: Final[dict[str, str]] = {
     # render / package
     "CUR301": "package not built because the sources have errors",
     "CUR302": "package could not be written",
+    "CUR303": "no unit with the code given on the command line",
     # validate
     "CUR401": "package is not a readable zip file",
     "CUR402": "imsmanifest.xml is missing from the package root",

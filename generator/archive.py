@@ -1,0 +1,48 @@
+"""Write stage helper: deterministic zip archives (sorted entries, fixed times and permissions)."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+ZIP_EPOCH_MIN: Final = 315532800  # 1980-01-01: zip cannot store earlier dates
+
+
+@dataclass(frozen=True, slots=True)
+class ZipEntry:
+    name: str
+    data: bytes
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH from the environment (reproducible-builds.org), if set and valid."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(value) if value.isdigit() else None
+
+
+def zip_info(name: str, epoch: int | None) -> zipfile.ZipInfo:
+    stamp = max(epoch or 0, ZIP_EPOCH_MIN)
+    info = zipfile.ZipInfo(name, date_time=time.gmtime(stamp)[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3  # unix, so external_attr means the same everywhere
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def build_zip(entries: Iterable[ZipEntry], epoch: int | None = None) -> bytes:
+    """Zip `entries`: imsmanifest.xml first (some LMSs read it from the first bytes), then sorted by name."""
+    ordered = sorted(entries, key=lambda e: (e.name != "imsmanifest.xml", e.name))
+    names = [e.name for e in ordered]
+    if len(names) != len(set(names)):
+        raise ValueError(f"duplicate zip entries: {sorted({n for n in names if names.count(n) > 1})}")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for entry in ordered:
+            archive.writestr(zip_info(entry.name, epoch), entry.data, compress_type=zipfile.ZIP_DEFLATED,
+                             compresslevel=9)
+    return buffer.getvalue()

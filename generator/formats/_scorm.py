@@ -1,0 +1,96 @@
+"""Package stage helper: the organization tree and resources shared by SCORM 1.2, SCORM 2004 and IMS CP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from lxml import etree
+from lxml.builder import ElementMaker
+
+from generator.archive import ZipEntry
+from generator.formats.base import Job
+from generator.render.site import Page, Site
+
+SHARED = "RES-SHARED"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """An item of the organization: a page to launch, or a folder of further nodes."""
+
+    ident: str
+    title: str
+    page: Page | None = None
+    children: tuple[Node, ...] = ()
+
+
+def item_id(ident: str) -> str:
+    return f"ITEM-{ident}"
+
+
+def resource_id(ident: str) -> str:
+    return f"RES-{ident}"
+
+
+def tree(job: Job, site: Site) -> tuple[Node, ...]:
+    """Unit scope: the unit's pages. Programme scope: the overview, then one folder per unit."""
+    def unit_nodes(code: str) -> tuple[Node, ...]:
+        return tuple(Node(p.id, _item_title(p), p) for p in site.pages_of(code))
+
+    if job.scope == "unit":
+        return unit_nodes(job.units[0].code)
+    overview = site.page(job.programme.id, "overview")
+    folders = tuple(Node(f"UNIT-{u.code}", f"{u.code} {u.unit.title}", None, unit_nodes(u.code)) for u in job.units)
+    return (Node(overview.id, "Programme overview", overview), *folders)
+
+
+def _item_title(page: Page) -> str:
+    if page.kind == "unit":
+        return "About this unit"
+    if page.kind == "case":
+        return f"Case study: {page.title}"
+    return page.title
+
+
+def organization_items(E: ElementMaker, nodes: tuple[Node, ...],
+                       extra: Callable[[Node], list[etree._Element]] = lambda node: []) -> list[etree._Element]:
+    items = []
+    for node in nodes:
+        attributes = {"identifier": item_id(node.ident)}
+        if node.page:
+            attributes["identifierref"] = resource_id(node.page.id)
+        items.append(E.item(E.title(node.title), *organization_items(E, node.children, extra), *extra(node),
+                            **attributes))
+    return items
+
+
+def launched_pages(nodes: tuple[Node, ...]) -> Iterator[Page]:
+    for node in nodes:
+        if node.page:
+            yield node.page
+        yield from launched_pages(node.children)
+
+
+def page_resources(E: ElementMaker, site: Site, pages: list[Page],
+                   attributes: Callable[[Page], dict[str, str]]) -> list[etree._Element]:
+    """One resource per page, each depending on the shared assets resource; then the shared resource."""
+    resources = [
+        E.resource(E.file(href=page.path), E.dependency(identifierref=SHARED), identifier=resource_id(page.id),
+                   type="webcontent", href=page.path, **attributes(page))
+        for page in pages
+    ]
+    shared = E.resource(*[E.file(href=path) for path in site.support_files()], identifier=SHARED, type="webcontent",
+                        **attributes_for_asset(attributes))
+    return [*resources, shared]
+
+
+def attributes_for_asset(attributes: Callable[[Page], dict[str, str]]) -> dict[str, str]:
+    probe = Page("", "", "", "overview", None)
+    return {key: "asset" for key in attributes(probe)}
+
+
+def site_entries(site: Site, pages: list[Page]) -> Iterator[ZipEntry]:
+    wanted = {p.path for p in pages} | set(site.support_files())
+    for path in sorted(wanted):
+        yield ZipEntry(path, site.files[path])

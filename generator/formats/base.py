@@ -1,0 +1,94 @@
+"""Package stage: the interface every output format implements, and what it is given to package."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar, Literal, Protocol
+
+from lxml import etree
+
+from generator.archive import ZipEntry
+from generator.model import Curriculum, LearningOutcome, Programme, UnitSource
+from generator.render.html import Style
+from generator.render.site import Site
+
+Scope = Literal["unit", "programme"]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One package to write: the whole programme, or one unit of it."""
+
+    course: Curriculum
+    units: tuple[UnitSource, ...]
+    scope: Scope
+
+    @property
+    def programme(self) -> Programme:
+        assert self.course.programme is not None, "packaging needs a checked curriculum"
+        return self.course.programme
+
+    @property
+    def ident(self) -> str:
+        """Stable identifier of the package, from authored ids only."""
+        return self.programme.id if self.scope == "programme" else f"{self.programme.id}-{self.units[0].code}"
+
+    @property
+    def title(self) -> str:
+        if self.scope == "programme":
+            return self.programme.title
+        unit = self.units[0]
+        return f"{unit.code} {unit.unit.title}"
+
+    @property
+    def description(self) -> str:
+        if self.scope == "programme":
+            return self.programme.description
+        unit = self.units[0].unit
+        return (f"{unit.summary} ECVET unit {unit.code} of the {self.programme.title}: EQF level {unit.eqf_level}, "
+                f"{format(unit.ecvet_points.normalize(), 'f')} ECVET points, {unit.workload_hours} hours of learner workload.")
+
+    @property
+    def language(self) -> str:
+        return self.programme.languages[0]
+
+    @property
+    def eqf_level(self) -> int:
+        return self.programme.eqf_level if self.scope == "programme" else self.units[0].unit.eqf_level
+
+    @property
+    def ecvet_points(self) -> Decimal:
+        return sum((u.unit.ecvet_points for u in self.units), start=Decimal(0))
+
+    @property
+    def workload_hours(self) -> int:
+        return sum(u.unit.workload_hours for u in self.units)
+
+    @property
+    def outcomes(self) -> tuple[LearningOutcome, ...]:
+        return tuple(o for u in self.units for o in u.unit.learning_outcomes)
+
+    def global_objective(self, outcome_id: str) -> str:
+        """Global objective id shared by every SCO that teaches or assesses an outcome."""
+        return f"urn:curriculum:{self.programme.id}:{outcome_id}"
+
+
+class Packager(Protocol):
+    """One output format. `manifest` builds imsmanifest.xml; `entries` yields every other file."""
+
+    name: ClassVar[str]
+    """CLI value, e.g. `scorm2004`."""
+    label: ClassVar[str]
+    """Human name with version, e.g. `SCORM 2004 4th Edition`."""
+    style: ClassVar[Style]
+    """Which HTML rendering the pages use."""
+    extension: ClassVar[str]
+    """File extension of the package, with the dot."""
+    scopes: ClassVar[tuple[Scope, ...]]
+    """Scopes it supports; the first is the default."""
+
+    def manifest(self, job: Job, site: Site) -> etree._Element: ...
+
+    def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]: ...

@@ -1,0 +1,162 @@
+"""Package stage: IMS Common Cartridge 1.1 (what Moodle restores) and 1.3 — the programme as one course.
+
+Moodle turns the root item's children into course sections, the first one into section 0, so the
+programme overview comes first and each unit follows as a section holding its description page,
+lessons, case studies, further-reading web links and one discussion forum (see MOODLE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from lxml import etree
+from lxml.builder import ElementMaker
+
+from generator.archive import ZipEntry
+from generator.formats import _lom
+from generator.formats.base import Job, Scope
+from generator.formats.namespaces import (
+    CC11,
+    CC11_DT,
+    CC11_LOM_MANIFEST,
+    CC11_LOM_RESOURCE,
+    CC11_WL,
+    CC13,
+    CC13_DT,
+    CC13_LOM_MANIFEST,
+    CC13_LOM_RESOURCE,
+    CC13_WL,
+    XSI,
+    schema_location,
+)
+from generator.model import UnitSource
+from generator.render.html import Style
+from generator.render.site import Page, Site
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    manifest_ns: str
+    lom_ns: str
+    resource_lom_ns: str
+    weblink_ns: str
+    topic_ns: str
+    schemaversion: str
+    weblink_type: str
+    topic_type: str
+
+
+class _CommonCartridge:
+    profile: ClassVar[_Profile]
+    style: ClassVar[Style] = "cc"
+    extension: ClassVar[str] = ".imscc"
+    scopes: ClassVar[tuple[Scope, ...]] = ("programme",)
+
+    def manifest(self, job: Job, site: Site) -> etree._Element:
+        p = self.profile
+        E = ElementMaker(namespace=p.manifest_ns, nsmap={None: p.manifest_ns, "lomimscc": p.lom_ns,
+                                                          "lom": p.resource_lom_ns, "xsi": XSI})
+        overview = site.page(job.programme.id, "overview")
+        sections = [E.item(E.title("Programme overview"), _page_item(E, overview, "Programme overview"),
+                           identifier="SEC-overview")]
+        resources = [_page_resource(E, site, overview)]
+        for unit in job.units:
+            items, unit_resources = self._unit(E, job, site, unit)
+            sections.append(E.item(E.title(f"{unit.code} {unit.unit.title}"), *items, identifier=f"SEC-{unit.code}"))
+            resources += unit_resources
+        organization = E.organization(E.item(*sections, identifier="ROOT"), identifier=f"ORG-{job.ident}",
+                                      structure="rooted-hierarchy")
+        return E.manifest(
+            # Moodle detects a cartridge from the first 500 bytes: the default namespace must come first.
+            E.metadata(E.schema("IMS Common Cartridge"), E.schemaversion(p.schemaversion),
+                       _lom.build_cc11_lom(job, p.lom_ns, "lomimscc") if p.schemaversion == "1.1.0"
+                       else _lom.build_lom(job, p.lom_ns, "lomimscc", cartridge=True)),
+            E.organizations(organization),
+            E.resources(*resources),
+            {"identifier": f"MANIFEST-{job.ident}",
+             f"{{{XSI}}}schemaLocation": schema_location(p.manifest_ns, p.lom_ns, p.resource_lom_ns)},
+        )
+
+    def _unit(self, E: ElementMaker, job: Job, site: Site, unit: UnitSource,
+              ) -> tuple[list[etree._Element], list[etree._Element]]:
+        items, resources = [], []
+        for page in site.pages_of(unit.code):
+            title = "About this unit" if page.kind == "unit" else (
+                f"Case study: {page.title}" if page.kind == "case" else page.title)
+            items.append(_page_item(E, page, title))
+            resources.append(_page_resource(E, site, page))
+        for index, reading in enumerate(unit.unit.further_reading, start=1):
+            ident = f"WL-{unit.code}-{index:02d}"
+            items.append(E.item(E.title(f"Further reading: {reading.title}"), identifier=f"ITEM-{ident}",
+                                identifierref=f"RES-{ident}"))
+            resources.append(E.resource(E.file(href=_weblink_path(unit, index)), identifier=f"RES-{ident}",
+                                        type=self.profile.weblink_type))
+        if unit.unit.discussion:
+            ident = f"DT-{unit.code}"
+            items.append(E.item(E.title(f"Discussion: {unit.unit.discussion.title}"), identifier=f"ITEM-{ident}",
+                                identifierref=f"RES-{ident}"))
+            resources.append(E.resource(E.file(href=_topic_path(unit)), identifier=f"RES-{ident}",
+                                        type=self.profile.topic_type))
+        return items, resources
+
+    def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
+        for path in sorted(site.files):
+            yield ZipEntry(path, site.files[path])
+        p = self.profile
+        for unit in job.units:
+            for index, reading in enumerate(unit.unit.further_reading, start=1):
+                W = ElementMaker(namespace=p.weblink_ns, nsmap={None: p.weblink_ns})
+                link = W.webLink(W.title(reading.title), W.url(href=reading.url, target="_blank"))
+                yield ZipEntry(_weblink_path(unit, index), _xml(link))
+            if unit.unit.discussion:
+                T = ElementMaker(namespace=p.topic_ns, nsmap={None: p.topic_ns})
+                topic = T.topic(T.title(unit.unit.discussion.title),
+                                T.text(_topic_html(job, unit), texttype="text/html"))
+                yield ZipEntry(_topic_path(unit), _xml(topic))
+
+
+def _page_item(E: ElementMaker, page: Page, title: str) -> etree._Element:
+    return E.item(E.title(title), identifier=f"ITEM-{page.id}", identifierref=f"RES-{page.id}")
+
+
+def _page_resource(E: ElementMaker, site: Site, page: Page) -> etree._Element:
+    files = [page.path, *(path for path in site.dependencies_of(page) if path.startswith("media/"))]
+    return E.resource(*[E.file(href=path) for path in files], identifier=f"RES-{page.id}", type="webcontent",
+                      href=page.path)
+
+
+def _weblink_path(unit: UnitSource, index: int) -> str:
+    return f"weblinks/{unit.code}-{index:02d}.xml"
+
+
+def _topic_path(unit: UnitSource) -> str:
+    return f"discussions/{unit.code}.xml"
+
+
+def _topic_html(job: Job, unit: UnitSource) -> str:
+    from markupsafe import escape
+
+    assert unit.unit.discussion is not None
+    return (f"<p>{escape(unit.unit.discussion.prompt)}</p>"
+            f"<p>In this programme learners are also teachers: share what works in your cluster, and answer "
+            f"at least one colleague from another country. (Unit {escape(unit.code)}, {escape(job.programme.title)})</p>")
+
+
+def _xml(element: etree._Element) -> bytes:
+    return etree.tostring(element, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+class CommonCartridge11(_CommonCartridge):
+    name: ClassVar[str] = "cc11"
+    label: ClassVar[str] = "IMS Common Cartridge 1.1"
+    profile: ClassVar[_Profile] = _Profile(CC11, CC11_LOM_MANIFEST, CC11_LOM_RESOURCE, CC11_WL, CC11_DT, "1.1.0",
+                                           "imswl_xmlv1p1", "imsdt_xmlv1p1")
+
+
+class CommonCartridge13(_CommonCartridge):
+    name: ClassVar[str] = "cc13"
+    label: ClassVar[str] = "IMS Common Cartridge 1.3"
+    profile: ClassVar[_Profile] = _Profile(CC13, CC13_LOM_MANIFEST, CC13_LOM_RESOURCE, CC13_WL, CC13_DT, "1.3.0",
+                                           "imswl_xmlv1p3", "imsdt_xmlv1p3")

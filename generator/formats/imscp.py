@@ -1,0 +1,41 @@
+"""Package stage: IMS Content Packaging 1.1.4 — plain web pages for LMSs that take content packages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from lxml import etree
+from lxml.builder import ElementMaker
+
+from generator.archive import ZipEntry
+from generator.formats import _lom, _scorm
+from generator.formats.base import Job, Scope
+from generator.formats.namespaces import IMSCP, LOM, XSI, schema_location
+from generator.render.html import Style
+from generator.render.site import Site
+
+E = ElementMaker(namespace=IMSCP, nsmap={None: IMSCP, "xsi": XSI})
+
+
+class ImsContentPackage:
+    name: ClassVar[str] = "imscp"
+    label: ClassVar[str] = "IMS Content Packaging 1.1.4"
+    style: ClassVar[Style] = "package"
+    extension: ClassVar[str] = ".zip"
+    scopes: ClassVar[tuple[Scope, ...]] = ("unit", "programme")
+
+    def manifest(self, job: Job, site: Site) -> etree._Element:
+        nodes = _scorm.tree(job, site)
+        org = f"ORG-{job.ident}"
+        return E.manifest(
+            E.metadata(E.schema("IMS Content"), E.schemaversion("1.1.4"), _lom.build_lom(job, LOM, "lom")),
+            E.organizations(E.organization(E.title(job.title), *_scorm.organization_items(E, nodes),
+                                           identifier=org), default=org),
+            E.resources(*_scorm.page_resources(E, site, list(_scorm.launched_pages(nodes)), lambda page: {})),
+            {"identifier": f"MANIFEST-{job.ident}", "version": job.programme.version,
+             f"{{{XSI}}}schemaLocation": schema_location(IMSCP, LOM)},
+        )
+
+    def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
+        yield from _scorm.site_entries(site, list(_scorm.launched_pages(_scorm.tree(job, site))))

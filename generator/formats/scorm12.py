@@ -1,0 +1,80 @@
+"""Package stage: SCORM 1.2 — each page a SCO, one package per unit or one for the programme."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from lxml import etree
+from lxml.builder import ElementMaker
+
+from generator.archive import ZipEntry
+from generator.formats import _scorm
+from generator.formats.base import Job, Scope
+from generator.formats.namespaces import ADLCP12, IMSCP12, IMSMD12, XML, XSI, schema_location
+from generator.render.html import Style
+from generator.render.site import Site
+
+E = ElementMaker(namespace=IMSCP12, nsmap={None: IMSCP12, "adlcp": ADLCP12, "imsmd": IMSMD12, "xsi": XSI})
+MD = ElementMaker(namespace=IMSMD12)
+ADLCP_TYPE = f"{{{ADLCP12}}}scormtype"
+
+
+class Scorm12:
+    name: ClassVar[str] = "scorm12"
+    label: ClassVar[str] = "SCORM 1.2"
+    style: ClassVar[Style] = "package"
+    extension: ClassVar[str] = ".zip"
+    scopes: ClassVar[tuple[Scope, ...]] = ("unit", "programme")
+
+    def manifest(self, job: Job, site: Site) -> etree._Element:
+        nodes = _scorm.tree(job, site)
+        org = f"ORG-{job.ident}"
+        return E.manifest(
+            E.metadata(E.schema("ADL SCORM"), E.schemaversion("1.2"), _imsmd(job)),
+            E.organizations(E.organization(E.title(job.title), *_scorm.organization_items(E, nodes),
+                                           identifier=org), default=org),
+            E.resources(*_scorm.page_resources(E, site, list(_scorm.launched_pages(nodes)),
+                                               lambda page: {ADLCP_TYPE: "sco"})),
+            {"identifier": f"MANIFEST-{job.ident}", "version": job.programme.version,
+             f"{{{XSI}}}schemaLocation": schema_location(IMSCP12, ADLCP12, IMSMD12)},
+        )
+
+    def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
+        yield from _scorm.site_entries(site, list(_scorm.launched_pages(_scorm.tree(job, site))))
+
+
+def _langstring(value: str, lang: str) -> etree._Element:
+    return MD.langstring(value, {f"{{{XML}}}lang": lang})
+
+
+def _vocabulary(tag: str, value: str) -> etree._Element:
+    return MD(tag, MD.source(_langstring("LOMv1.0", "x-none")), MD.value(_langstring(value, "x-none")))
+
+
+def _imsmd(job: Job) -> etree._Element:
+    """IMS Metadata 1.2.1 LOM (the binding SCORM 1.2 uses), with EQF, ECVET and the learning outcomes."""
+    lang = job.language
+    points = format(job.ecvet_points.normalize(), "f")
+    classifications = [
+        MD.classification(_vocabulary("purpose", "Educational Level"),
+                          MD.taxonpath(MD.source(_langstring("European Qualifications Framework (EQF)", lang)),
+                                       MD.taxon(MD.id(f"EQF{job.eqf_level}"),
+                                                MD.entry(_langstring(f"EQF level {job.eqf_level}", lang)))),
+                          MD.description(_langstring(f"{points} ECVET points", lang))),
+        *[MD.classification(_vocabulary("purpose", "Educational Objective"),
+                            MD.taxonpath(MD.source(_langstring("Learning outcomes", lang)),
+                                         MD.taxon(MD.id(o.id), MD.entry(_langstring(o.kind, lang)))),
+                            MD.description(_langstring(o.text, lang)))
+          for o in job.outcomes],
+    ]
+    return MD.lom(
+        MD.general(MD.title(_langstring(job.title, lang)), MD.language(lang),
+                   MD.description(_langstring(job.description, lang)),
+                   *[MD.keyword(_langstring(k, lang)) for k in job.programme.keywords]),
+        MD.lifecycle(MD.version(_langstring(job.programme.version, lang))),
+        MD.educational(MD.typicallearningtime(MD.datetime(f"{job.workload_hours:04d}:00:00"))),
+        MD.rights(_vocabulary("cost", "no"), _vocabulary("copyrightandotherrestrictions", "yes"),
+                  MD.description(_langstring(f"Licence: {job.programme.licence}", lang))),
+        *classifications,
+    )

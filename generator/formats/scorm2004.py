@@ -1,0 +1,75 @@
+"""Package stage: SCORM 2004 4th Edition — SCOs with flow/choice sequencing and outcomes as objectives.
+
+Each unit's learning outcomes become objectives (objective id = outcome id) on every SCO that teaches
+them, mapped to one global objective per outcome so mastery is shared across SCOs and packages.
+Sequencing stays simple (flow and choice), as Moodle implements only part of SCORM 2004 sequencing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from lxml import etree
+from lxml.builder import ElementMaker
+
+from generator.archive import ZipEntry
+from generator.formats import _lom, _scorm
+from generator.formats.base import Job, Scope
+from generator.formats.namespaces import ADLCP, ADLNAV, ADLSEQ, IMSCP, IMSSS, LOM, XSI, schema_location
+from generator.render.html import Style
+from generator.render.site import Site
+
+NSMAP = {None: IMSCP, "adlcp": ADLCP, "adlseq": ADLSEQ, "adlnav": ADLNAV, "imsss": IMSSS, "xsi": XSI}
+E = ElementMaker(namespace=IMSCP, nsmap=NSMAP)
+SS = ElementMaker(namespace=IMSSS)
+ADLCP_TYPE = f"{{{ADLCP}}}scormType"
+
+
+class Scorm2004:
+    name: ClassVar[str] = "scorm2004"
+    label: ClassVar[str] = "SCORM 2004 4th Edition"
+    style: ClassVar[Style] = "package"
+    extension: ClassVar[str] = ".zip"
+    scopes: ClassVar[tuple[Scope, ...]] = ("unit", "programme")
+
+    def manifest(self, job: Job, site: Site) -> etree._Element:
+        nodes = _scorm.tree(job, site)
+        org = f"ORG-{job.ident}"
+        organization = E.organization(
+            E.title(job.title),
+            *_scorm.organization_items(E, nodes, lambda node: _sequencing(job, node)),
+            SS.sequencing(SS.controlMode(choice="true", flow="true")),
+            identifier=org,
+        )
+        return E.manifest(
+            E.metadata(E.schema("ADL SCORM"), E.schemaversion("2004 4th Edition"),
+                       _lom.build_lom(job, LOM, "lom")),
+            E.organizations(organization, default=org),
+            E.resources(*_scorm.page_resources(E, site, list(_scorm.launched_pages(nodes)),
+                                               lambda page: {ADLCP_TYPE: "sco"})),
+            {"identifier": f"MANIFEST-{job.ident}", "version": job.programme.version,
+             f"{{{XSI}}}schemaLocation": schema_location(IMSCP, ADLCP, ADLSEQ, ADLNAV, IMSSS, LOM)},
+        )
+
+    def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
+        yield from _scorm.site_entries(site, list(_scorm.launched_pages(_scorm.tree(job, site))))
+
+
+def _sequencing(job: Job, node: _scorm.Node) -> list[etree._Element]:
+    if node.children:  # a unit folder: let the learner move through it in order or pick freely
+        return [SS.sequencing(SS.controlMode(choice="true", flow="true"))]
+    if not node.page or not node.page.outcome_ids or node.page.kind != "lesson":
+        return []
+    objectives = [
+        SS.objective(
+            SS.mapInfo(targetObjectiveID=job.global_objective(outcome), readSatisfiedStatus="true",
+                       writeSatisfiedStatus="true"),
+            objectiveID=outcome,
+        )
+        for outcome in node.page.outcome_ids
+    ]
+    return [SS.sequencing(
+        SS.objectives(SS.primaryObjective(objectiveID=f"{node.page.id}.done"), *objectives),
+        SS.deliveryControls(completionSetByContent="true", objectiveSetByContent="false"),
+    )]

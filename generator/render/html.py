@@ -1,0 +1,243 @@
+"""Render stage: every lesson, unit description, case study and the programme overview as HTML pages.
+
+Two styles: `package` pages carry our theme, navigation and SCORM runtime (SCORM and IMS CP run them in
+their own frame); `cc` pages are plain semantic HTML, because Moodle keeps only a Common Cartridge
+page's <body> and breaks links between page files (see MOODLE.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from pathlib import PurePosixPath
+from typing import Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from generator.model import CaseStudy, Curriculum, Lesson, UnitSource
+from generator.render.markdown import Resolved, render_markdown
+from generator.render.site import Page, Site, relative_href
+
+Style = Literal["package", "cc"]
+ASSETS = ("style.css", "runtime.js")
+KIND_LABELS = {"knowledge": "Knowledge", "skills": "Skills", "competence": "Competence"}
+
+
+def make_env() -> Environment:
+    env = Environment(loader=PackageLoader("generator", "templates"), autoescape=select_autoescape(),
+                      undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["months"] = months_label
+    return env
+
+
+def months_label(months: tuple[int, ...] | list[int]) -> str:
+    ordered = sorted(months)
+    if not ordered:
+        return ""
+    if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 1:
+        return f"Months {ordered[0]}–{ordered[-1]}"
+    return ("Month " if len(ordered) == 1 else "Months ") + ", ".join(map(str, ordered))
+
+
+def points(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    title: str
+    href: str
+    current: bool = False
+    note: str = ""
+    target_id: str = ""
+
+
+def ascii_safe(name: str) -> str:
+    """A stable, ASCII-only file or folder name."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
+    return cleaned or "file"
+
+
+def lesson_path(lesson: Lesson) -> str:
+    return f"units/{lesson.unit_code}/{ascii_safe(lesson.id)}.html"
+
+
+def unit_path(unit: UnitSource) -> str:
+    return f"units/{unit.code}/index.html"
+
+
+def case_path(case: CaseStudy) -> str:
+    return f"cases/{ascii_safe(case.id)}.html"
+
+
+def media_path(source: PurePosixPath) -> str:
+    return "media/" + "/".join(ascii_safe(part) for part in source.parts)
+
+
+class _Renderer:
+    def __init__(self, course: Curriculum, style: Style, units: tuple[UnitSource, ...]) -> None:
+        assert course.programme is not None
+        self.course = course
+        self.programme = course.programme
+        self.style = style
+        self.units = units
+        self.env = make_env()
+        self.site = Site(style)
+        self.lessons = {lesson.id: lesson for unit in course.units for lesson in unit.lessons}
+        self.cases = {case.id: case for case in course.case_studies}
+        self.included_units = {u.code for u in units}
+
+    # --- links -----------------------------------------------------------------------------------
+    def resolver(self, page_path: str, source: PurePosixPath):  # type: ignore[no-untyped-def]
+        def resolve(target: str, is_image: bool) -> Resolved:
+            if is_image:
+                return Resolved(relative_href(page_path, self._copy_media(source, target)))
+            scheme, _, rest = target.partition(":")
+            ident, _, anchor = rest.partition("#")
+            if scheme == "lesson" and ident in self.lessons:
+                lesson = self.lessons[ident]
+                if self.style == "cc" or lesson.unit_code not in self.included_units:
+                    return Resolved(None)
+                return Resolved(relative_href(page_path, lesson_path(lesson)) + (f"#{anchor}" if anchor else ""),
+                                lesson.meta.title)
+            if scheme == "case" and ident in self.cases:
+                case = self.cases[ident]
+                if self.style == "cc" or not self._case_included(case):
+                    return Resolved(None)
+                return Resolved(relative_href(page_path, case_path(case)), case.meta.title)
+            if ":" not in target:  # a relative file link: ship the file like an image
+                return Resolved(relative_href(page_path, self._copy_media(source, target)))
+            return Resolved(None)
+
+        return resolve
+
+    def _copy_media(self, source: PurePosixPath, target: str) -> str:
+        clean = target.split("#")[0].split("?")[0]
+        parts: list[str] = []
+        for part in (*source.parent.parts, *PurePosixPath(clean).parts):
+            if part == "..":
+                parts.pop()
+            elif part != ".":
+                parts.append(part)
+        rel = PurePosixPath(*parts)
+        path = media_path(rel)
+        if path not in self.site.files:
+            self.site.files[path] = (self.course.root / rel).read_bytes()
+        return path
+
+    def _case_included(self, case: CaseStudy) -> bool:
+        return any(code in self.included_units for code in case.meta.unit_ids)
+
+    # --- pages -----------------------------------------------------------------------------------
+    def render(self) -> Site:
+        if self.style == "package":
+            for name in ASSETS:
+                self.site.files[f"assets/{name}"] = resources.files("generator").joinpath("static", name).read_bytes()
+        self._page("index.html", "overview.html", Page("index.html", self.programme.id, self.programme.title,
+                                                         "overview", None), self._overview_context())
+        for unit in self.units:
+            self._unit(unit)
+        return self.site
+
+    def _unit(self, unit: UnitSource) -> None:
+        path = unit_path(unit)
+        cases = [c for c in self.course.case_studies if unit.code in c.meta.unit_ids]
+        self._page(path, "unit.html", Page(path, unit.code, f"{unit.code} {unit.unit.title}", "unit", unit.code,
+                                           tuple(o.id for o in unit.unit.learning_outcomes)),
+                   self._unit_context(unit, path, cases))
+        sequence = [Link(unit.unit.title, unit_path(unit), target_id=unit.code)]
+        sequence += [Link(lesson.meta.title, lesson_path(lesson), target_id=lesson.id) for lesson in unit.lessons]
+        for index, lesson in enumerate(unit.lessons, start=1):
+            lpath = lesson_path(lesson)
+            page = Page(lpath, lesson.id, lesson.meta.title, "lesson", unit.code, lesson.meta.outcome_ids)
+            body = render_markdown(lesson.doc.body, self.resolver(lpath, lesson.file))
+            self._page(lpath, "lesson.html", page, self._lesson_context(unit, lesson, lpath, body, sequence, index))
+        for case in cases:
+            cpath = case_path(case)
+            if any(p.path == cpath for p in self.site.pages):
+                continue  # a case serving several units is rendered once, under its first unit
+            page = Page(cpath, case.id, case.meta.title, "case", unit.code)
+            body = render_markdown(case.doc.body, self.resolver(cpath, case.file))
+            self._page(cpath, "case.html", page, {**self._common(cpath, unit), "case": case, "body": Markup(body),
+                                                   "countries": _countries(case)})
+
+    def _page(self, path: str, template: str, page: Page, context: dict[str, object]) -> None:
+        html = self.env.get_template(template).render(**context)
+        self.site.files[path] = html.encode("utf-8")
+        self.site.pages.append(page)
+
+    # --- contexts --------------------------------------------------------------------------------
+    def _common(self, path: str, unit: UnitSource | None) -> dict[str, object]:
+        return {
+            "programme": self.programme,
+            "lang": self.programme.languages[0],
+            "standalone": self.style == "package",
+            "asset": lambda name: relative_href(path, f"assets/{name}"),
+            "home": relative_href(path, "index.html"),
+            "unit": unit,
+            "unit_href": relative_href(path, unit_path(unit)) if unit else None,
+            "page_path": path,
+        }
+
+    def _overview_context(self) -> dict[str, object]:
+        rows = []
+        schedule = {s.code: s.months for s in self.programme.units}
+        for unit in self.units:
+            rows.append({"unit": unit.unit, "href": unit_path(unit), "months": months_label(schedule.get(unit.code, ())),
+                         "points": points(unit.unit.ecvet_points), "lessons": len(unit.lessons)})
+        comp = self.course.competences
+        return {**self._common("index.html", None), "rows": rows,
+                "total_points": points(self.programme.ecvet_points),
+                "total_hours": sum(u.unit.workload_hours for u in self.units),
+                "fields": comp.activity_fields if comp else (),
+                "meetings": sorted(self.programme.meetings, key=lambda m: m.month)}
+
+    def _unit_context(self, unit: UnitSource, path: str, cases: list[CaseStudy]) -> dict[str, object]:
+        skills = self.course.skills()
+        outcomes_by_kind = [(KIND_LABELS[kind], [o for o in unit.unit.learning_outcomes if o.kind == kind])
+                            for kind in KIND_LABELS]
+        developed = sorted({s for o in unit.unit.learning_outcomes for s in o.skill_ids if s in skills})
+        schedule = {s.code: s.months for s in self.programme.units}
+        return {**self._common(path, unit),
+                "months": months_label(schedule.get(unit.code, unit.unit.months or ())),
+                "points": points(unit.unit.ecvet_points),
+                "outcomes_by_kind": [(label, items) for label, items in outcomes_by_kind if items],
+                "skills": [skills[s] for s in developed],
+                "lessons": [Link(lesson.meta.title, relative_href(path, lesson_path(lesson)),
+                                 note=f"{lesson.meta.minutes} min") for lesson in unit.lessons],
+                "cases": [Link(c.meta.title, relative_href(path, case_path(c))) for c in cases],
+                "total_minutes": sum(lesson.meta.minutes for lesson in unit.lessons),
+                "nav": self._nav(path, unit), "runtime_outcomes": ""}
+
+    def _lesson_context(self, unit: UnitSource, lesson: Lesson, path: str, body: str, sequence: list[Link],
+                        index: int) -> dict[str, object]:
+        outcomes = {o.id: o for o in unit.unit.learning_outcomes}
+        previous, following = sequence[index - 1], sequence[index + 1] if index + 1 < len(sequence) else None
+        return {**self._common(path, unit), "lesson": lesson, "body": Markup(body), "number": index,
+                "count": len(unit.lessons),
+                "outcomes": [outcomes[i] for i in lesson.meta.outcome_ids if i in outcomes],
+                "previous": Link(previous.title, relative_href(path, previous.href), target_id=previous.target_id),
+                "next": Link(following.title, relative_href(path, following.href), target_id=following.target_id)
+                if following else None,
+                "nav": self._nav(path, unit), "runtime_outcomes": " ".join(lesson.meta.outcome_ids)}
+
+    def _nav(self, path: str, unit: UnitSource) -> list[Link]:
+        items = [Link("About this unit", relative_href(path, unit_path(unit)), unit_path(unit) == path)]
+        items += [Link(f"{i}. {lesson.meta.title}", relative_href(path, lesson_path(lesson)),
+                       lesson_path(lesson) == path, f"{lesson.meta.minutes} min")
+                  for i, lesson in enumerate(unit.lessons, start=1)]
+        return items
+
+
+def _countries(case: CaseStudy) -> str:
+    country = case.meta.country
+    return ", ".join(country) if isinstance(country, tuple) else country
+
+
+def render_site(course: Curriculum, style: Style, unit_codes: tuple[str, ...] | None = None) -> Site:
+    """Render the programme (or only `unit_codes`) in one style. The curriculum must have passed `check`."""
+    units = tuple(u for u in course.units_in_order() if unit_codes is None or u.code in unit_codes)
+    return _Renderer(course, style, units).render()
