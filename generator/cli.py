@@ -69,7 +69,7 @@ def _schemas_or_exit(schemas: Path | None, output_format: str) -> Path:
     from generator.validate import describe_missing_schemas, locate_schemas
 
     found = locate_schemas(schemas)
-    if found is None:
+    if found is None or (schemas is not None and found != schemas):  # an explicit folder must itself be right
         report([describe_missing_schemas(schemas)], strict=False, output_format=output_format)
     assert found is not None
     return found

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-PROJECTS = Path(__file__).parent / "projects"
-REPO = Path(__file__).parent.parent
-SHARED = REPO.parent / "shared"
-
-MakeProject = Callable[..., Path]
+from helpers import PROJECTS, MakeProject
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

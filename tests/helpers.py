@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from generator import check_project
+
+TESTS = Path(__file__).parent
+PROJECTS = TESTS / "projects"
+REPO = TESTS.parent
+SHARED = REPO.parent / "shared"
+
+MakeProject = Callable[..., Path]
 
 
 def found(root: Path, code: str | None = None) -> list[tuple[str, str, int | None]]:

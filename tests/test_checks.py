@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECTS, MakeProject
-from helpers import codes, found
+from helpers import PROJECTS, MakeProject, codes, found
 
 LESSON = "modules/01-basics/01-what-is-a-cluster.md"
 UNIT1 = "modules/01-basics/unit.yaml"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import PROJECTS, MakeProject
 from generator.cli import cli
+from helpers import PROJECTS, MakeProject
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO, SHARED
 from generator.jsonschema import stale_schemas
+from helpers import REPO, SHARED
 
 SEED = next((SHARED / "seeds").glob("004_*.txt"), None) if (SHARED / "seeds").is_dir() else None
 

@@ -7,11 +7,11 @@ from pathlib import Path, PurePosixPath
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import PROJECTS
 from generator import check_project
 from generator.load.frontmatter import join_front_matter, split_front_matter
 from generator.load.markdown import scan_markdown
 from generator.load.yamlsource import parse_yaml
+from helpers import PROJECTS
 
 yaml_ish = st.text(alphabet=st.sampled_from(list("abc:-[]{}&*!|>'\"#\n\t ,?%@`0123456789.")), max_size=200)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

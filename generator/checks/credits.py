@@ -33,7 +33,8 @@ def check_levels(course: Curriculum) -> Iterator[Diagnostic]:
             yield error("CUR221", f"unit {unit.code} is at EQF {unit.unit.eqf_level}, above the programme's EQF {level}",
                         unit.file, line, hint=f"Lower the unit to EQF {level} or below, or raise the programme level.")
         elif unit.unit.eqf_level < level - 1:
-            yield warning("CUR222", f"unit {unit.code} is at EQF {unit.unit.eqf_level}, more than one level below the programme's EQF {level}",
+            yield warning("CUR222", f"unit {unit.code} is at EQF {unit.unit.eqf_level}, "
+                                    f"more than one level below the programme's EQF {level}",
                           unit.file, line, hint="Check the level; a unit this far below rarely fits the qualification.")
 
 

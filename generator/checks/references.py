@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 
 from generator.diagnostics import Diagnostic, error
@@ -128,7 +128,7 @@ def _listing(items: object) -> str:
     return shown + (f" … ({len(values)} in all)" if len(values) > 8 else "")
 
 
-def _near(ref: str, known: dict[str, object]) -> str:
+def _near(ref: str, known: Mapping[str, object]) -> str:
     prefix = ref.split(".")[0]
     same_field = sorted(k for k in known if k.startswith(prefix + "."))
     return f"{prefix} has {_listing(same_field)}" if same_field else f"fields: {_listing({k[:3] for k in known})}"

@@ -51,6 +51,8 @@ def scan_markdown(body: str, body_line: int) -> Document:
         for match in _AUTOLINK.finditer(line):
             refs.append(Ref(match.group(1), line_no, match.group(1)))
         for match in _TAG.finditer(_AUTOLINK.sub("", line)):
+            if match.group(1):  # a closing tag says nothing its opening tag did not
+                continue
             attributes = tuple(a.group(0) for a in _ATTR.finditer(match.group(3)))
             tags.append(HtmlTag(match.group(2).lower(), attributes, line_no, match.group(0)))
     return Document(body, body_line, tuple(refs), tuple(tags), tuple(headings))

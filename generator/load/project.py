@@ -18,6 +18,7 @@ from generator.model import (
     CaseStudyMeta,
     Competences,
     Curriculum,
+    Document,
     Lesson,
     LessonMeta,
     Programme,
@@ -154,7 +155,7 @@ def _load_yaml_model(root: Path, rel: PurePosixPath, model: type[M], diags: list
 
 
 def _load_markdown(root: Path, rel: PurePosixPath, model: type[M], diags: list[Diagnostic],
-                   ) -> tuple[M, Positions, object] | None:
+                   ) -> tuple[M, Positions, Document] | None:
     text = read_source(root, rel, diags)
     if text is None:
         return None

@@ -1,0 +1,164 @@
+"""Validate stage: open an untrusted zip and vet its entries (names, CRCs, size limits) before reading any."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Final
+
+from generator.diagnostics import Diagnostic, error
+
+MANIFEST: Final = "imsmanifest.xml"
+MAX_ENTRIES: Final = 10_000
+MAX_TOTAL_BYTES: Final = 1 << 30
+MAX_RATIO: Final = 200
+RATIO_MIN_BYTES: Final = 1 << 20
+"""Only entries larger than this are held to MAX_RATIO: small, repetitive text compresses very well."""
+_CHUNK: Final = 1 << 20
+_DRIVE: Final = re.compile(r"^[A-Za-z]:")
+# zipfile's own errors for damaged data, plus what its zlib/bz2/lzma decompressors raise.
+_DAMAGED: Final = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
+
+
+@dataclass(frozen=True, slots=True)
+class Entries:
+    """The file entries of a zip that are safe to look at."""
+
+    files: frozenset[str]
+    """Names of file entries with safe paths (directories and unsafe names left out)."""
+    damaged: frozenset[str]
+    """Files whose data cannot be read back intact; they exist but are not parsed."""
+
+
+def open_zip(source: Path | bytes, label: str, diags: list[Diagnostic]) -> zipfile.ZipFile | None:
+    """Open `source` as a zip, or append CUR401 and return None.
+
+    Diagnostics: CUR401.
+    """
+    try:
+        return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        diags.append(error("CUR401", f"'{label}' is not a readable zip file: {exc}", PurePosixPath(label),
+                           hint="Pass a .zip package (SCORM or Common Cartridge .imscc), or rebuild it."))
+        return None
+
+
+def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic]) -> Entries | None:
+    """Vet every entry; None when a size limit is exceeded (nothing is decompressed then).
+
+    Diagnostics: CUR401, CUR409, CUR410, CUR411.
+    """
+    infos = archive.infolist()
+    limits = _check_limits(infos, label)
+    if limits:
+        diags.extend(limits)
+        return None
+    safe: list[zipfile.ZipInfo] = []
+    for name, times in sorted(Counter(info.filename for info in infos).items()):
+        if times > 1:
+            diags.append(error("CUR409", f"entry '{name}' appears {times} times in the zip", _at(label, name),
+                               hint="Keep one entry per path: tools disagree about which copy they extract."))
+    for info in infos:
+        reason = _unsafe_reason(info.filename)
+        if reason:
+            diags.append(error("CUR409", f"entry name '{info.filename}' {reason}", PurePosixPath(label),
+                               hint="Store paths relative to the package root with '/' separators; extracting "
+                                    "this entry could write outside the target folder."))
+        elif not info.is_dir():
+            safe.append(info)
+    damaged = {info.filename for info in safe if not _is_intact(archive, info, label, diags)}
+    return Entries(frozenset(info.filename for info in safe), frozenset(damaged))
+
+
+def read_entry(archive: zipfile.ZipFile, name: str, label: str, diags: list[Diagnostic]) -> bytes | None:
+    """Read an entry already vetted by `check_entries`.
+
+    Diagnostics: CUR410.
+    """
+    try:
+        return archive.read(name)
+    except _DAMAGED as exc:
+        diags.append(_damaged(label, name, exc))
+        return None
+
+
+def find_manifest(entries: Entries, label: str, diags: list[Diagnostic]) -> bool:
+    """True if imsmanifest.xml sits at the zip root; otherwise append CUR402 saying where it is.
+
+    Diagnostics: CUR402.
+    """
+    if MANIFEST in entries.files:
+        return True
+    nested = sorted(n for n in entries.files if PurePosixPath(n).name.lower() == MANIFEST)
+    if nested and "/" not in nested[0]:
+        found, hint = f"; found '{nested[0]}' (names are case-sensitive)", f"Rename '{nested[0]}' to '{MANIFEST}'."
+    elif nested:
+        found, hint = (f"; found '{nested[0]}' in a subfolder",
+                       "Zip the contents of the package folder, not the folder itself: imsmanifest.xml must be at "
+                       "the root of the zip.")
+    else:
+        found, hint = "", "Add imsmanifest.xml at the root of the zip; every SCORM and IMS package needs one."
+    diags.append(error("CUR402", f"'{MANIFEST}' is missing from the package root{found}", PurePosixPath(label),
+                       hint=hint))
+    return False
+
+
+def _check_limits(infos: list[zipfile.ZipInfo], label: str) -> list[Diagnostic]:
+    package = PurePosixPath(label)
+    found: list[Diagnostic] = []
+    if len(infos) > MAX_ENTRIES:
+        found.append(error("CUR411", f"the zip has {len(infos):,} entries; the limit is {MAX_ENTRIES:,}", package,
+                           hint="Split the course into several packages or remove unused files."))
+    total = sum(info.file_size for info in infos)
+    if total > MAX_TOTAL_BYTES:
+        found.append(error("CUR411", f"the zip expands to {total:,} bytes; the limit is {MAX_TOTAL_BYTES:,}",
+                           package, hint="Move large media out of the package and link to it instead."))
+    for info in infos:
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            found.append(error("CUR411", f"entry '{info.filename}' expands from {info.compress_size:,} to "
+                                         f"{info.file_size:,} bytes ({ratio:,}:1), which looks like a zip bomb",
+                               package, hint=f"Entries over 1 MiB may not compress more than {MAX_RATIO}:1."))
+    return found
+
+
+def _unsafe_reason(name: str) -> str | None:
+    if "\\" in name:
+        return "contains a backslash"
+    if name.startswith("/"):
+        return "is an absolute path"
+    if _DRIVE.match(name):
+        return "starts with a drive letter"
+    if ".." in name.split("/"):
+        return "contains a '..' segment (zip slip)"
+    return None
+
+
+def _is_intact(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, diags: list[Diagnostic]) -> bool:
+    # Reading to the end makes zipfile compare the CRC-32; it never yields more than the declared size.
+    try:
+        with archive.open(info) as stream:
+            while stream.read(_CHUNK):
+                pass
+    except (RuntimeError, NotImplementedError) as exc:  # encrypted, or a compression method zipfile lacks
+        diags.append(error("CUR401", f"entry '{info.filename}' cannot be read: {exc}", _at(label, info.filename),
+                           hint="Store entries unencrypted, compressed with deflate or not at all."))
+        return False
+    except _DAMAGED as exc:
+        diags.append(_damaged(label, info.filename, exc))
+        return False
+    return True
+
+
+def _damaged(label: str, name: str, exc: Exception) -> Diagnostic:
+    return error("CUR410", f"entry '{name}' is corrupt: {exc}", _at(label, name),
+                 hint="Rebuild the package; the zip was damaged after it was written (e.g. a partial download).")
+
+
+def _at(label: str, name: str) -> PurePosixPath:
+    return PurePosixPath(f"{label}/{name}")

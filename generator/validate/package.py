@@ -1,0 +1,131 @@
+"""Validate stage: validate a whole package (zip safety, XML safety, official XSDs, integrity), ours or not."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from lxml import etree
+
+from generator.diagnostics import Diagnostic, sort_key
+from generator.validate.entries import MANIFEST, Entries, check_entries, find_manifest, open_zip, read_entry
+from generator.validate.manifest import ManifestFormat, detect_format
+from generator.validate.references import check_manifest, descriptor_entry
+from generator.validate.safexml import parse_xml
+from generator.validate.schemas import RESOURCE_SCHEMAS, check_schema, load_schema
+
+_IDREF = re.compile(r"IDREF '([^']*)' not found")
+
+
+@dataclass(frozen=True, slots=True)
+class PackageReport:
+    """The outcome of validating one package."""
+
+    path: Path
+    format: str | None
+    """`scorm12`, `scorm2004`, `imscp`, `cc11`, `cc13`, or None when not recognised."""
+    version: str | None
+    """Human readable, e.g. `SCORM 2004 4th Edition`, `IMS CC 1.1`."""
+    resources: int
+    """Number of <resource> elements in the manifest."""
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no diagnostic is an error."""
+        return not any(d.is_error for d in self.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class _Findings:
+    format: ManifestFormat | None = None
+    resources: int = 0
+
+
+def validate_package(path: Path, schemas: Path) -> PackageReport:
+    """Validate the package file at `path` against the official XSDs in `schemas` and for integrity.
+
+    Diagnostics: CUR401, CUR402, CUR403, CUR404, CUR405, CUR406, CUR407, CUR408, CUR409, CUR410, CUR411,
+    CUR412, CUR413, CUR414.
+    """
+    return _validate(path, path, path.name, schemas)
+
+
+def validate_bytes(name: str, data: bytes, schemas: Path) -> PackageReport:
+    """Validate a package held in memory; `name` is its file name, used in diagnostics.
+
+    Diagnostics: as `validate_package`.
+    """
+    return _validate(Path(name), data, PurePosixPath(name).name, schemas)
+
+
+def _validate(path: Path, source: Path | bytes, label: str, schemas: Path) -> PackageReport:
+    diags: list[Diagnostic] = []
+    findings = _Findings()
+    archive = open_zip(source, label, diags)
+    if archive is not None:
+        with archive:
+            findings = _check_archive(archive, label, schemas, diags)
+    fmt = findings.format
+    return PackageReport(path, fmt.name if fmt else None, fmt.version if fmt else None, findings.resources,
+                         tuple(sorted(_without_repeats(diags), key=sort_key)))
+
+
+def _without_repeats(diags: list[Diagnostic]) -> list[Diagnostic]:
+    # The XSDs type `identifier` as xs:ID and organizations/@default as xs:IDREF, so a duplicate or dangling id also
+    # shows up as CUR405 (the IDREF one at the root element); CUR408/CUR407 say it more plainly, at the right line.
+    # A missing schema folder would otherwise repeat the same CUR412 for every file.
+    duplicates = {(d.file, d.line) for d in diags if d.code == "CUR408"}
+    unresolved = " ".join(d.message for d in diags if d.code == "CUR407")
+    return list(dict.fromkeys(d for d in diags if not _is_repeat(d, duplicates, unresolved)))
+
+
+def _is_repeat(d: Diagnostic, duplicates: set[tuple[PurePosixPath | None, int | None]], unresolved: str) -> bool:
+    if d.code != "CUR405":
+        return False
+    if "xs:ID" in d.message and (d.file, d.line) in duplicates:
+        return True
+    idref = _IDREF.search(d.message)
+    return idref is not None and f"'{idref.group(1)}'" in unresolved
+
+
+def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path, diags: list[Diagnostic]) -> _Findings:
+    entries = check_entries(archive, label, diags)
+    if entries is None or not find_manifest(entries, label, diags) or MANIFEST in entries.damaged:
+        return _Findings()
+    manifest_file = PurePosixPath(f"{label}/{MANIFEST}")
+    data = read_entry(archive, MANIFEST, label, diags)
+    tree = parse_xml(data, manifest_file, diags) if data is not None else None
+    if tree is None:
+        return _Findings()
+    root = tree.getroot()
+    fmt = detect_format(root, manifest_file, diags)
+    if fmt is None:
+        return _Findings()
+    schema = load_schema(schemas, fmt.name, diags)
+    if schema is not None:
+        diags.extend(check_schema(tree, schema, manifest_file))
+    diags.extend(check_manifest(root, fmt, entries.files, manifest_file, label))
+    _check_descriptors(archive, root, fmt, entries, label, schemas, diags)
+    return _Findings(fmt, sum(1 for _ in root.iter(f"{{{fmt.namespace}}}resource")))
+
+
+def _check_descriptors(archive: zipfile.ZipFile, root: etree._Element, fmt: ManifestFormat, entries: Entries,
+                       label: str, schemas: Path, diags: list[Diagnostic]) -> None:
+    # Cartridge web links, topics and quizzes are XML files of their own, each with an official schema.
+    types = RESOURCE_SCHEMAS.get(fmt.name, {})
+    done: set[str] = set()
+    for resource in root.iter(f"{{{fmt.namespace}}}resource"):
+        key = types.get(resource.get("type") or "")
+        name = descriptor_entry(resource, fmt) if key else None
+        if key is None or name is None or name in done or name not in entries.files or name in entries.damaged:
+            continue
+        done.add(name)
+        file = PurePosixPath(f"{label}/{name}")
+        data = read_entry(archive, name, label, diags)
+        tree = parse_xml(data, file, diags) if data is not None else None
+        schema = load_schema(schemas, key, diags) if tree is not None else None
+        if tree is not None and schema is not None:
+            diags.extend(check_schema(tree, schema, file))
