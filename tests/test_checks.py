@@ -315,3 +315,13 @@ def test_every_code_used_is_documented() -> None:
     used = set(__import__("re").findall(r'"(CUR\d{3})"', source))
     assert used <= set(CODES)
     assert codes(PROJECTS / "minimal") == []
+
+
+def test_synthetic_curriculum_is_clean_and_sized_as_asked(tmp_path: Path) -> None:
+    from generator import load_project
+    from generator.synthetic import write_synthetic_curriculum
+
+    root = write_synthetic_curriculum(tmp_path / "syn", 45, lessons_per_unit=20)
+    assert found(root) == []
+    course, _ = load_project(root)
+    assert len(course.lessons) == 45 and len(course.units) == 3

@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from generator.model import CaseStudy, Curriculum, Lesson, UnitSource
-from generator.render.markdown import Resolved, render_markdown
+from generator.render.markdown import MarkdownRenderer, Resolved
 from generator.render.site import Page, Site, relative_href
 
 Style = Literal["package", "cc"]
@@ -85,6 +85,7 @@ class _Renderer:
         self.style = style
         self.units = units
         self.env = make_env()
+        self.markdown = MarkdownRenderer()
         self.site = Site(style)
         self.lessons = {lesson.id: lesson for unit in course.units for lesson in unit.lessons}
         self.cases = {case.id: case for case in course.case_studies}
@@ -153,14 +154,14 @@ class _Renderer:
         for index, lesson in enumerate(unit.lessons, start=1):
             lpath = lesson_path(lesson)
             page = Page(lpath, lesson.id, lesson.meta.title, "lesson", unit.code, lesson.meta.outcome_ids)
-            body = render_markdown(lesson.doc.body, self.resolver(lpath, lesson.file))
+            body = self.markdown.render(lesson.doc.body, self.resolver(lpath, lesson.file))
             self._page(lpath, "lesson.html", page, self._lesson_context(unit, lesson, lpath, body, sequence, index))
         for case in cases:
             cpath = case_path(case)
             if any(p.path == cpath for p in self.site.pages):
                 continue  # a case serving several units is rendered once, under its first unit
             page = Page(cpath, case.id, case.meta.title, "case", unit.code)
-            body = render_markdown(case.doc.body, self.resolver(cpath, case.file))
+            body = self.markdown.render(case.doc.body, self.resolver(cpath, case.file))
             self._page(cpath, "case.html", page, {**self._common(cpath, unit), "case": case, "body": Markup(body),
                                                    "countries": _countries(case)})
 

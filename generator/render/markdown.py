@@ -30,9 +30,12 @@ Resolver = Callable[[str, bool], Resolved]
 
 
 class _LinkRewriter(Treeprocessor):
-    def __init__(self, md: markdown.Markdown, resolver: Resolver) -> None:
+    def __init__(self, md: markdown.Markdown, owner: MarkdownRenderer) -> None:
         super().__init__(md)
-        self.resolver = resolver
+        self.owner = owner
+
+    def resolver(self, target: str, is_image: bool) -> Resolved:
+        return self.owner.resolver(target, is_image)
 
     def run(self, root: ET.Element) -> None:
         for element in root.iter():
@@ -66,20 +69,33 @@ class _LinkRewriter(Treeprocessor):
 
 
 class _RewriteExtension(Extension):
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, owner: MarkdownRenderer) -> None:
         super().__init__()
-        self.resolver = resolver
+        self.owner = owner
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
-        md.treeprocessors.register(_LinkRewriter(md, self.resolver), "curriculum-links", 1)
+        md.treeprocessors.register(_LinkRewriter(md, self.owner), "curriculum-links", 1)
 
 
-def render_markdown(text: str, resolver: Resolver, heading_offset: int = 0) -> str:
-    """Render one Markdown body. A fresh Markdown instance per body keeps footnotes and ids apart."""
-    md = markdown.Markdown(
-        extensions=[*EXTENSIONS, _RewriteExtension(resolver)],
-        extension_configs={"toc": {"permalink": False, "baselevel": 1 + heading_offset},
-                           "footnotes": {"BACKLINK_TITLE": "Back to the text"}},
-        output_format="html",
-    )
-    return md.convert(text)
+class MarkdownRenderer:
+    """One configured Python-Markdown instance, reset between bodies (building one costs as much as a page)."""
+
+    def __init__(self) -> None:
+        self.resolver: Resolver = lambda target, is_image: Resolved(target)
+        self.md = markdown.Markdown(
+            extensions=[*EXTENSIONS, _RewriteExtension(self)],
+            extension_configs={"toc": {"permalink": False}, "footnotes": {"BACKLINK_TITLE": "Back to the text"}},
+            output_format="html",
+        )
+
+    def render(self, text: str, resolver: Resolver) -> str:
+        """Render one body; `reset` keeps footnotes, abbreviations and heading ids of bodies apart."""
+        self.resolver = resolver
+        try:
+            return self.md.reset().convert(text)
+        finally:
+            self.md.reset()
+
+
+def render_markdown(text: str, resolver: Resolver) -> str:
+    return MarkdownRenderer().render(text, resolver)
