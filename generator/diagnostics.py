@@ -13,6 +13,8 @@ from typing import Final
 class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
+    """Information that never fails a run, e.g. how a format falls back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,11 @@ def error(code: str, message: str, file: PurePosixPath | None = None, line: int 
 def warning(code: str, message: str, file: PurePosixPath | None = None, line: int | None = None,
             hint: str | None = None, column: int | None = None) -> Diagnostic:
     return Diagnostic(code, Severity.WARNING, message, file, line, column, hint)
+
+
+def note(code: str, message: str, file: PurePosixPath | None = None, line: int | None = None,
+         hint: str | None = None, column: int | None = None) -> Diagnostic:
+    return Diagnostic(code, Severity.NOTE, message, file, line, column, hint)
 
 
 CODES: Final[dict[str, str]] = {
@@ -98,6 +105,16 @@ CODES: Final[dict[str, str]] = {
     "CUR248": "outcome text does not start with an action verb",
     "CUR249": "heading levels skip or a lesson uses a level-1 heading",
     "CUR250": "symbolic link points outside the project",
+    # check: quizzes
+    "CUR260": "single-choice question needs exactly one correct option",
+    "CUR261": "multiple-choice question needs at least one correct option",
+    "CUR262": "question lacks what its type needs",
+    "CUR263": "question sets a field its type does not use",
+    "CUR264": "question assesses an unknown outcome or one of another unit",
+    "CUR265": "learning outcome is assessed by no quiz question",
+    "CUR266": "unit has no quiz",
+    "CUR267": "matching question repeats an item",
+    "CUR268": "question type has no Common Cartridge 1.1 equivalent and falls back",
     # render / package
     "CUR301": "package not built because the sources have errors",
     "CUR302": "package could not be written",
@@ -121,12 +138,12 @@ CODES: Final[dict[str, str]] = {
 
 
 def count(diags: Iterable[Diagnostic]) -> tuple[int, int]:
-    """Return (errors, warnings)."""
+    """Return (errors, warnings); notes are not counted."""
     errors = warnings = 0
     for d in diags:
         if d.is_error:
             errors += 1
-        else:
+        elif d.severity is Severity.WARNING:
             warnings += 1
     return errors, warnings
 
@@ -146,8 +163,12 @@ def format_text(d: Diagnostic) -> str:
 
 
 def summary(diags: Iterable[Diagnostic]) -> str:
-    errors, warnings = count(diags)
+    items = list(diags)
+    errors, warnings = count(items)
+    notes = len(items) - errors - warnings
     parts = [f"{errors} error{'s' if errors != 1 else ''}", f"{warnings} warning{'s' if warnings != 1 else ''}"]
+    if notes:
+        parts.append(f"{notes} note{'s' if notes != 1 else ''}")
     return ", ".join(parts)
 
 

@@ -8,12 +8,13 @@ from typing import Final
 
 from pydantic import BaseModel
 
-from generator.model import CaseStudyMeta, Competences, LessonMeta, Programme, Unit
+from generator.model import CaseStudyMeta, Competences, LessonMeta, Programme, Quiz, Unit
 
 SCHEMAS: Final[dict[str, type[BaseModel]]] = {
     "programme": Programme,
     "competences": Competences,
     "unit": Unit,
+    "quiz": Quiz,
     "lesson": LessonMeta,
     "case-study": CaseStudyMeta,
 }

@@ -174,6 +174,64 @@ class Unit(SourceModel):
     discussion: Discussion | None = None
 
 
+# --- quiz.yaml --------------------------------------------------------------------------------
+
+QuestionType = Literal["single", "multiple", "true-false", "short", "numerical", "matching", "essay"]
+
+
+class Option(SourceModel):
+    text: Text
+    """Answer option (Markdown inline formatting allowed)."""
+    correct: bool = False
+    feedback: str = ""
+    """Shown when the learner picks this option."""
+
+
+class Pair(SourceModel):
+    left: Text
+    right: Text
+
+
+class Feedback(SourceModel):
+    correct: str = ""
+    incorrect: str = ""
+    general: str = ""
+    """Shown after any answer, e.g. why the right answer is right."""
+
+
+class Question(SourceModel):
+    id: Id
+    """Unique across the programme, e.g. `U02-Q1`; becomes the interaction id."""
+    type: QuestionType
+    text: Text
+    """The question (Markdown)."""
+    outcome_ids: tuple[Id, ...] = Field(min_length=1)
+    """Outcomes of the unit this question assesses."""
+    points: Annotated[Decimal, Field(gt=0, le=100)] = Decimal(1)
+    options: tuple[Option, ...] = ()
+    """`single` and `multiple`: the options, with `correct: true` on the right ones."""
+    answer: bool | None = None
+    """`true-false`: the right answer."""
+    answers: tuple[Text, ...] = ()
+    """`short`: accepted answers, compared ignoring case and surrounding spaces."""
+    value: Decimal | None = None
+    """`numerical`: the right value."""
+    tolerance: Annotated[Decimal, Field(ge=0)] = Decimal(0)
+    """`numerical`: accepted distance from `value`."""
+    pairs: tuple[Pair, ...] = ()
+    """`matching`: each left item and the right item it belongs to."""
+    guidance: str = ""
+    """`essay`: what a good answer contains, for the tutor who grades it."""
+    feedback: Feedback = Feedback()
+
+
+class Quiz(SourceModel):
+    title: Text = "Check your understanding"
+    pass_mark: Annotated[int, Field(ge=0, le=100)] = 70
+    """Percentage of the points needed to pass."""
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+
 # --- front matter -----------------------------------------------------------------------------
 
 class LessonMeta(SourceModel):
@@ -270,6 +328,8 @@ class UnitSource:
     file: PurePosixPath
     positions: Positions
     lessons: tuple[Lesson, ...] = ()
+    quiz: Quiz | None = None
+    quiz_positions: Positions | None = None
 
     @property
     def code(self) -> str:

@@ -9,6 +9,7 @@ from typing import Final
 from generator.checks.content import check_bodies, check_outcome_wording
 from generator.checks.coverage import check_outcomes_taught_and_assessed, check_skills_developed
 from generator.checks.credits import check_credits, check_levels, check_rating_scale
+from generator.checks.quizzes import check_quizzes
 from generator.checks.references import (
     check_case_study_references,
     check_outcome_references,
@@ -37,6 +38,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     check_schedule,
     check_bodies,
     check_outcome_wording,
+    check_quizzes,
 )
 
 

@@ -27,6 +27,10 @@ def check_unique_ids(course: Curriculum) -> Iterator[Diagnostic]:
             yield from claim("outcome", outcome.id, unit.file, unit.positions.line("learning_outcomes", i, "id"))
         for lesson in unit.lessons:
             yield from claim("lesson", lesson.id, lesson.file, lesson.positions.line("id"))
+        if unit.quiz and unit.quiz_positions:
+            for q, question in enumerate(unit.quiz.questions):
+                yield from claim("question", question.id, unit.quiz_positions.file,
+                                 unit.quiz_positions.line("questions", q, "id"))
     for case in course.case_studies:
         yield from claim("case study", case.id, case.file, case.positions.line("id"))
     if course.competences and course.competences_positions:

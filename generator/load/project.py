@@ -22,6 +22,7 @@ from generator.model import (
     Lesson,
     LessonMeta,
     Programme,
+    Quiz,
     SourceModel,
     Unit,
     UnitSource,
@@ -31,6 +32,7 @@ M = TypeVar("M", bound=BaseModel)
 MAX_SOURCE_BYTES: Final = 2 * 1024 * 1024
 PROGRAMME_FILE: Final = PurePosixPath("curriculum/programme.yaml")
 COMPETENCES_FILE: Final = PurePosixPath("curriculum/competences.yaml")
+QUIZ_FILE: Final = "quiz.yaml"
 _TRANSLATION = re.compile(r"\.[a-z]{2,3}\.md$")
 
 
@@ -67,8 +69,10 @@ def _load_units(root: Path, diags: list[Diagnostic]) -> tuple[tuple[UnitSource, 
             continue
         unit, positions = _load_yaml_model(root, unit_file, Unit, diags)
         lessons = tuple(_load_lessons(root, folder, rel_folder, unit.code if unit else "", diags))
+        quiz, quiz_positions = (_load_yaml_model(root, rel_folder / QUIZ_FILE, Quiz, diags)
+                                if (folder / QUIZ_FILE).exists() else (None, None))
         if unit and positions:
-            units.append(UnitSource(unit, rel_folder, unit_file, positions, lessons))
+            units.append(UnitSource(unit, rel_folder, unit_file, positions, lessons, quiz, quiz_positions))
     return tuple(units), tuple(orphans)
 
 

@@ -1,0 +1,97 @@
+"""Check stage: quizzes are well formed, assess their unit's outcomes, and every outcome is assessed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+from generator.diagnostics import Diagnostic, error, note, warning
+from generator.model import Curriculum, Question, UnitSource
+
+TYPE_FIELDS: Final[dict[str, frozenset[str]]] = {
+    "single": frozenset({"options"}),
+    "multiple": frozenset({"options"}),
+    "true-false": frozenset({"answer"}),
+    "short": frozenset({"answers"}),
+    "numerical": frozenset({"value", "tolerance"}),
+    "matching": frozenset({"pairs"}),
+    "essay": frozenset({"guidance"}),
+}
+TYPED: Final = frozenset().union(*TYPE_FIELDS.values())
+CC11_FALLBACK: Final = {
+    "numerical": "Common Cartridge 1.1 has no numerical type: Moodle receives a short-answer (fill-in-the-blank) "
+                 "question accepting the value{extra}",
+    "matching": "Common Cartridge 1.1 has no matching type: Moodle receives one single-choice question per "
+                "left-hand item",
+}
+
+
+def check_quizzes(course: Curriculum) -> Iterator[Diagnostic]:
+    """Diagnostics: CUR260-CUR268."""
+    for unit in course.units:
+        if unit.quiz is None:
+            yield warning("CUR266", f"unit {unit.code} has no quiz", unit.file, unit.positions.line("code"),
+                          hint=f"Add {unit.folder}/quiz.yaml (docs/authoring.md, Quizzes).")
+            continue
+        for index, question in enumerate(unit.quiz.questions):
+            yield from _check_question(unit, index, question)
+        yield from _check_outcomes_assessed(unit)
+
+
+def _check_question(unit: UnitSource, index: int, question: Question) -> Iterator[Diagnostic]:
+    assert unit.quiz_positions is not None
+    pos = unit.quiz_positions
+    file = pos.file
+    line = pos.line("questions", index, "id")
+    given = {name for name in TYPED if name in question.model_fields_set}
+    for extra in sorted(given - TYPE_FIELDS[question.type]):
+        yield error("CUR263", f"question '{question.id}' is of type {question.type}, which does not use '{extra}'",
+                    file, pos.line("questions", index, extra),
+                    hint=f"Remove '{extra}' or change the type; {question.type} uses "
+                         f"{', '.join(sorted(TYPE_FIELDS[question.type]))}.")
+    yield from _check_type(question, file, line)
+    own = {o.id for o in unit.unit.learning_outcomes}
+    for o, ref in enumerate(question.outcome_ids):
+        if ref not in own:
+            yield error("CUR264", f"question '{question.id}' assesses '{ref}', not an outcome of unit {unit.code}", file,
+                        pos.line("questions", index, "outcome_ids", o), hint=f"Unit {unit.code} has {', '.join(sorted(own))}.")
+    if question.type in CC11_FALLBACK:
+        extra = f" (± {question.tolerance})" if question.type == "numerical" and question.tolerance else ""
+        yield note("CUR268", f"question '{question.id}': " + CC11_FALLBACK[question.type].format(extra=extra), file, line,
+                   hint="SCORM packages and Common Cartridge 1.3 keep the question as written.")
+
+
+def _check_type(question: Question, file, line: int | None) -> Iterator[Diagnostic]:  # type: ignore[no-untyped-def]
+    kind = question.type
+    correct = sum(option.correct for option in question.options)
+    if kind in ("single", "multiple") and len(question.options) < 2:
+        yield error("CUR262", f"question '{question.id}' needs at least two options", file, line,
+                    hint="Add options, each with 'text' and, for the right ones, 'correct: true'.")
+    elif kind == "single" and correct != 1:
+        yield error("CUR260", f"single-choice question '{question.id}' has {correct} correct options", file, line,
+                    hint="Mark exactly one option 'correct: true', or make the question type 'multiple'.")
+    elif kind == "multiple" and correct == 0:
+        yield error("CUR261", f"multiple-choice question '{question.id}' has no correct option", file, line,
+                    hint="Mark the right options with 'correct: true'.")
+    missing = {"true-false": question.answer is None, "short": not question.answers,
+               "numerical": question.value is None, "matching": len(question.pairs) < 2}.get(kind, False)
+    if missing:
+        need = {"true-false": "'answer: true' or 'answer: false'", "short": "'answers' (accepted answers)",
+                "numerical": "'value' (and optionally 'tolerance')", "matching": "at least two 'pairs'"}[kind]
+        yield error("CUR262", f"{kind} question '{question.id}' needs {need}", file, line,
+                    hint="See docs/authoring.md, Quizzes, for an example of each question type.")
+    lefts = [p.left.casefold() for p in question.pairs]
+    rights = [p.right.casefold() for p in question.pairs]
+    if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
+        yield error("CUR267", f"matching question '{question.id}' repeats an item", file, line,
+                    hint="Each left and each right item must be different, or learners cannot tell them apart.")
+
+
+def _check_outcomes_assessed(unit: UnitSource) -> Iterator[Diagnostic]:
+    assert unit.quiz is not None
+    assessed = {ref for q in unit.quiz.questions for ref in q.outcome_ids}
+    for i, outcome in enumerate(unit.unit.learning_outcomes):
+        if outcome.id not in assessed:
+            yield error("CUR265", f"outcome '{outcome.id}' is assessed by no question of the unit's quiz", unit.file,
+                        unit.positions.line("learning_outcomes", i, "id"),
+                        hint=f"Add a question with 'outcome_ids: [{outcome.id}]' to {unit.folder}/quiz.yaml.")
