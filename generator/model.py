@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from generator.load.yamlsource import Positions
 
@@ -21,7 +21,13 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Month = Annotated[int, Field(ge=1, le=60)]
 EqfLevel = Annotated[int, Field(ge=1, le=8)]
-Points = Annotated[Decimal, Field(ge=0, le=240, decimal_places=2)]
+# Decimal's own JSON Schema changes between pydantic releases; authors write plain numbers anyway.
+Points = Annotated[Decimal, Field(ge=0, le=240, decimal_places=2),
+                   WithJsonSchema({"type": "number", "minimum": 0, "maximum": 240})]
+QuestionPoints = Annotated[Decimal, Field(gt=0, le=100), WithJsonSchema({"type": "number", "exclusiveMinimum": 0,
+                                                                          "maximum": 100})]
+Number = Annotated[Decimal, WithJsonSchema({"type": "number"})]
+NonNegative = Annotated[Decimal, Field(ge=0), WithJsonSchema({"type": "number", "minimum": 0})]
 Importance = Literal["++", "+", "-", "--"]
 OutcomeKind = Literal["knowledge", "skills", "competence"]
 
@@ -207,16 +213,16 @@ class Question(SourceModel):
     """The question (Markdown)."""
     outcome_ids: tuple[Id, ...] = Field(min_length=1)
     """Outcomes of the unit this question assesses."""
-    points: Annotated[Decimal, Field(gt=0, le=100)] = Decimal(1)
+    points: QuestionPoints = Decimal(1)
     options: tuple[Option, ...] = ()
     """`single` and `multiple`: the options, with `correct: true` on the right ones."""
     answer: bool | None = None
     """`true-false`: the right answer."""
     answers: tuple[Text, ...] = ()
     """`short`: accepted answers, compared ignoring case and surrounding spaces."""
-    value: Decimal | None = None
+    value: Number | None = None
     """`numerical`: the right value."""
-    tolerance: Annotated[Decimal, Field(ge=0)] = Decimal(0)
+    tolerance: NonNegative = Decimal(0)
     """`numerical`: accepted distance from `value`."""
     pairs: tuple[Pair, ...] = ()
     """`matching`: each left item and the right item it belongs to."""

@@ -496,7 +496,7 @@ def test_locate_schemas_prefers_explicit_then_env(tmp_path: Path, monkeypatch: p
 def test_locate_schemas_falls_back_to_shared_beside_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CURRICULUM_SCHEMAS", raising=False)
     found = locate_schemas()
-    assert found is not None and found.resolve() == SCHEMAS
+    assert found is not None and found.resolve() == SCHEMAS.resolve()
 
 
 def test_validation_never_touches_the_network(tmp_path: Path, schemas: Path, monkeypatch: pytest.MonkeyPatch) -> None:
