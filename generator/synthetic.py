@@ -38,6 +38,7 @@ def write_synthetic_curriculum(root: Path, lessons: int, lessons_per_unit: int =
             f"  - {{id: {code}-LO3, kind: competence, text: Lead work on topic {u}.}}\n"
             f"assessment:\n  method: Essay\n  evidence: An essay.\n  criteria: [Clear.]\n"
             f"  outcome_ids: [{code}-LO1, {code}-LO2, {code}-LO3]\n", encoding="utf-8")
+        (folder / "quiz.yaml").write_text(_quiz(code), encoding="utf-8")
         count = min(lessons_per_unit, lessons - written)
         for n in range(1, count + 1):
             link = f"[previous](lesson:{code}-L{n - 1})" if n > 1 else "the first lesson"
@@ -48,3 +49,14 @@ def write_synthetic_curriculum(root: Path, lessons: int, lessons_per_unit: int =
                 f"!!! tip \"Try it\"\n    {PARAGRAPH}\n\n## Practice\n\n{PARAGRAPH}\n", encoding="utf-8")
         written += count
     return root
+
+
+def _quiz(code: str) -> str:
+    return (f"questions:\n"
+            f"  - {{id: {code}-Q1, type: single, outcome_ids: [{code}-LO1], text: Pick one.,"
+            f" options: [{{text: Right, correct: true, feedback: Yes.}}, {{text: Wrong, feedback: No.}}]}}\n"
+            f"  - {{id: {code}-Q2, type: multiple, outcome_ids: [{code}-LO2], text: Pick some.,"
+            f" options: [{{text: A, correct: true}}, {{text: B, correct: true}}, {{text: C}}]}}\n"
+            f"  - {{id: {code}-Q3, type: true-false, outcome_ids: [{code}-LO3], text: True?, answer: true}}\n"
+            f"  - {{id: {code}-Q4, type: short, outcome_ids: [{code}-LO1], text: Name it., answers: [cluster]}}\n"
+            f"  - {{id: {code}-Q5, type: essay, outcome_ids: [{code}-LO3], text: Discuss., guidance: Any.}}\n")

@@ -26,7 +26,7 @@ def replace(project: str, rel: str, old: str, new: str) -> str:
 
 
 def test_minimal_project_is_clean(make_project: MakeProject) -> None:
-    assert found(make_project()) == []
+    assert [code for code, _, _ in found(make_project())] == ["CUR268", "CUR268"]  # notes only
 
 
 # --- load ---------------------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def test_every_code_used_is_documented() -> None:
     source = "\n".join(p.read_text() for p in (Path(__file__).parent.parent / "generator").rglob("*.py"))
     used = set(__import__("re").findall(r'"(CUR\d{3})"', source))
     assert used <= set(CODES)
-    assert codes(PROJECTS / "minimal") == []
+    assert set(codes(PROJECTS / "minimal")) == {"CUR268"}
 
 
 def test_synthetic_curriculum_is_clean_and_sized_as_asked(tmp_path: Path) -> None:
@@ -325,3 +325,57 @@ def test_synthetic_curriculum_is_clean_and_sized_as_asked(tmp_path: Path) -> Non
     assert found(root) == []
     course, _ = load_project(root)
     assert len(course.lessons) == 45 and len(course.units) == 3
+
+
+# --- quizzes -----------------------------------------------------------------------------------
+
+QUIZ = "modules/01-basics/quiz.yaml"
+
+
+def quiz_with(old: str, new: str) -> dict[str, str]:
+    return {QUIZ: replace("minimal", QUIZ, old, new)}
+
+
+def test_single_choice_needs_exactly_one_correct_option(make_project: MakeProject) -> None:
+    root = make_project(quiz_with("      - text: A single large company\n", "      - text: A single large company\n        correct: true\n"))
+    assert found(root, "CUR260") == [("CUR260", QUIZ, 4)]
+
+
+def test_multiple_choice_needs_a_correct_option(make_project: MakeProject) -> None:
+    root = make_project({QUIZ: replace("minimal", QUIZ, "correct: true, feedback: Yes.}", "feedback: Yes.}")})
+    assert found(root, "CUR261") == [("CUR261", QUIZ, 16)]
+
+
+def test_question_type_needs_its_fields(make_project: MakeProject) -> None:
+    root = make_project(quiz_with("    answer: true\n", ""))
+    assert found(root, "CUR262") == [("CUR262", QUIZ, 25)]
+
+
+def test_question_may_not_set_another_types_fields(make_project: MakeProject) -> None:
+    root = make_project(quiz_with("    answer: true\n", "    answer: true\n    answers: [maybe]\n"))
+    assert found(root, "CUR263") == [("CUR263", QUIZ, 30)]
+
+
+def test_question_assesses_only_its_units_outcomes(make_project: MakeProject) -> None:
+    root = make_project(quiz_with("outcome_ids: [U01-LO3]", "outcome_ids: [U01-LO3, U02-LO1]"))
+    assert found(root, "CUR264") == [("CUR264", QUIZ, 52)]
+
+
+def test_every_outcome_is_assessed_by_a_question(make_project: MakeProject) -> None:
+    root = make_project(quiz_with("outcome_ids: [U01-LO3]", "outcome_ids: [U01-LO1]"))
+    assert found(root, "CUR265") == [("CUR265", UNIT1, 17)]
+
+
+def test_unit_without_quiz_is_a_warning(make_project: MakeProject) -> None:
+    root = make_project({"modules/02-practice/quiz.yaml": None})
+    assert found(root, "CUR266") == [("CUR266", UNIT2, 1)]
+
+
+def test_matching_items_must_differ(make_project: MakeProject) -> None:
+    root = make_project(quiz_with("{left: Agency, right: Funding}", "{left: Agency, right: research}"))
+    assert found(root, "CUR267") == [("CUR267", QUIZ, 42)]
+
+
+def test_duplicate_question_ids(make_project: MakeProject) -> None:
+    root = make_project(quiz_with("id: U01-Q2", "id: U01-Q1"))
+    assert found(root, "CUR201") == [("CUR201", QUIZ, 16)]
