@@ -337,7 +337,8 @@ def quiz_with(old: str, new: str) -> dict[str, str]:
 
 
 def test_single_choice_needs_exactly_one_correct_option(make_project: MakeProject) -> None:
-    root = make_project(quiz_with("      - text: A single large company\n", "      - text: A single large company\n        correct: true\n"))
+    wrong = "      - text: A single large company\n"
+    root = make_project(quiz_with(wrong, wrong + "        correct: true\n"))
     assert found(root, "CUR260") == [("CUR260", QUIZ, 4)]
 
 

@@ -77,7 +77,10 @@ def test_cartridge_sections_start_with_the_overview_then_one_per_unit(built: dic
     sections = [s.findtext("cc:title", namespaces=ns) for s in top.findall("cc:item", ns)]
     assert sections == ["Programme overview", "U01 Basics", "U02 Practice"]
     types = {r.get("type") for r in root.iterfind(".//cc:resource", ns)}
-    assert types == {"webcontent", "imswl_xmlv1p1", "imsdt_xmlv1p1"}
+    assert types == {"webcontent", "imswl_xmlv1p1", "imsdt_xmlv1p1", "imsqti_xmlv1p2/imscc_xmlv1p1/assessment",
+                     "imsqti_xmlv1p2/imscc_xmlv1p1/question-bank"}
+    unit_items = [i.findtext("cc:title", namespaces=ns) for i in top.findall("cc:item", ns)[1]]
+    assert "Quiz: Check your understanding: basics" in unit_items
 
 
 def test_cartridge_pages_have_no_scripts_and_no_links_between_page_files(built: dict[str, BuildResult]) -> None:

@@ -10,6 +10,7 @@ from lxml.builder import ElementMaker
 
 from generator.archive import ZipEntry
 from generator.formats.base import Job
+from generator.model import Quiz
 from generator.render.site import Page, Site
 
 SHARED = "RES-SHARED"
@@ -43,6 +44,13 @@ def tree(job: Job, site: Site) -> tuple[Node, ...]:
     overview = site.page(job.programme.id, "overview")
     folders = tuple(Node(f"UNIT-{u.code}", f"{u.code} {u.unit.title}", None, unit_nodes(u.code)) for u in job.units)
     return (Node(overview.id, "Programme overview", overview), *folders)
+
+
+def quiz_of(job: Job, node: Node) -> Quiz | None:
+    """The quiz a node launches, if it launches one."""
+    if not node.page or node.page.kind != "quiz":
+        return None
+    return next((u.quiz for u in job.units if u.code == node.page.unit_code), None)
 
 
 def _item_title(page: Page) -> str:

@@ -16,6 +16,7 @@ from lxml.builder import ElementMaker
 
 from generator.archive import ZipEntry
 from generator.formats import _lom
+from generator.formats._qti import QtiWriter
 from generator.formats.base import Job, Scope
 from generator.formats.namespaces import (
     CC11,
@@ -46,6 +47,8 @@ class _Profile:
     schemaversion: str
     weblink_type: str
     topic_type: str
+    assessment_type: str
+    bank_type: str
 
 
 class _CommonCartridge:
@@ -66,6 +69,9 @@ class _CommonCartridge:
             items, unit_resources = self._unit(E, job, site, unit)
             sections.append(E.item(E.title(f"{unit.code} {unit.unit.title}"), *items, identifier=f"SEC-{unit.code}"))
             resources += unit_resources
+        if any(unit.quiz for unit in job.units):
+            resources.append(E.resource(E.file(href=BANK_PATH), identifier="RES-QUESTION-BANK",
+                                        type=self.profile.bank_type))
         organization = E.organization(E.item(*sections, identifier="ROOT"), identifier=f"ORG-{job.ident}",
                                       structure="rooted-hierarchy")
         return E.manifest(
@@ -93,6 +99,12 @@ class _CommonCartridge:
                                 identifierref=f"RES-{ident}"))
             resources.append(E.resource(E.file(href=_weblink_path(unit, index)), identifier=f"RES-{ident}",
                                         type=self.profile.weblink_type))
+        if unit.quiz:
+            ident = f"QZ-{unit.code}"
+            items.append(E.item(E.title(f"Quiz: {unit.quiz.title}"), identifier=f"ITEM-{ident}",
+                                identifierref=f"RES-{ident}"))
+            resources.append(E.resource(E.file(href=_quiz_path(unit)), identifier=f"RES-{ident}",
+                                        type=self.profile.assessment_type))
         if unit.unit.discussion:
             ident = f"DT-{unit.code}"
             items.append(E.item(E.title(f"Discussion: {unit.unit.discussion.title}"), identifier=f"ITEM-{ident}",
@@ -104,6 +116,13 @@ class _CommonCartridge:
     def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
         for path in sorted(site.files):
             yield ZipEntry(path, site.files[path])
+        qti = QtiWriter()
+        quizzes = [unit.quiz for unit in job.units if unit.quiz]
+        for unit in job.units:
+            if unit.quiz:
+                yield ZipEntry(_quiz_path(unit), _xml(qti.assessment(f"QZ-{unit.code}", unit.quiz)))
+        if quizzes:
+            yield ZipEntry(BANK_PATH, _xml(qti.bank("QUESTION-BANK", quizzes)))
         p = self.profile
         for unit in job.units:
             for index, reading in enumerate(unit.unit.further_reading, start=1):
@@ -125,6 +144,13 @@ def _page_resource(E: ElementMaker, site: Site, page: Page) -> etree._Element:
     files = [page.path, *(path for path in site.dependencies_of(page) if path.startswith("media/"))]
     return E.resource(*[E.file(href=path) for path in files], identifier=f"RES-{page.id}", type="webcontent",
                       href=page.path)
+
+
+BANK_PATH = "quizzes/question-bank.xml"
+
+
+def _quiz_path(unit: UnitSource) -> str:
+    return f"quizzes/{unit.code}/assessment.xml"
 
 
 def _weblink_path(unit: UnitSource, index: int) -> str:
@@ -152,11 +178,13 @@ class CommonCartridge11(_CommonCartridge):
     name: ClassVar[str] = "cc11"
     label: ClassVar[str] = "IMS Common Cartridge 1.1"
     profile: ClassVar[_Profile] = _Profile(CC11, CC11_LOM_MANIFEST, CC11_LOM_RESOURCE, CC11_WL, CC11_DT, "1.1.0",
-                                           "imswl_xmlv1p1", "imsdt_xmlv1p1")
+                                           "imswl_xmlv1p1", "imsdt_xmlv1p1", "imsqti_xmlv1p2/imscc_xmlv1p1/assessment",
+                                           "imsqti_xmlv1p2/imscc_xmlv1p1/question-bank")
 
 
 class CommonCartridge13(_CommonCartridge):
     name: ClassVar[str] = "cc13"
     label: ClassVar[str] = "IMS Common Cartridge 1.3"
     profile: ClassVar[_Profile] = _Profile(CC13, CC13_LOM_MANIFEST, CC13_LOM_RESOURCE, CC13_WL, CC13_DT, "1.3.0",
-                                           "imswl_xmlv1p3", "imsdt_xmlv1p3")
+                                           "imswl_xmlv1p3", "imsdt_xmlv1p3", "imsqti_xmlv1p2/imscc_xmlv1p3/assessment",
+                                           "imsqti_xmlv1p2/imscc_xmlv1p3/question-bank")

@@ -17,6 +17,7 @@ from generator.render.site import Site
 
 E = ElementMaker(namespace=IMSCP12, nsmap={None: IMSCP12, "adlcp": ADLCP12, "imsmd": IMSMD12, "xsi": XSI})
 MD = ElementMaker(namespace=IMSMD12)
+ADL = ElementMaker(namespace=ADLCP12)
 ADLCP_TYPE = f"{{{ADLCP12}}}scormtype"
 
 
@@ -32,7 +33,8 @@ class Scorm12:
         org = f"ORG-{job.ident}"
         return E.manifest(
             E.metadata(E.schema("ADL SCORM"), E.schemaversion("1.2"), _imsmd(job)),
-            E.organizations(E.organization(E.title(job.title), *_scorm.organization_items(E, nodes),
+            E.organizations(E.organization(E.title(job.title),
+                                           *_scorm.organization_items(E, nodes, lambda node: _mastery(job, node)),
                                            identifier=org), default=org),
             E.resources(*_scorm.page_resources(E, site, list(_scorm.launched_pages(nodes)),
                                                lambda page: {ADLCP_TYPE: "sco"})),
@@ -42,6 +44,12 @@ class Scorm12:
 
     def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
         yield from _scorm.site_entries(site, list(_scorm.launched_pages(_scorm.tree(job, site))))
+
+
+def _mastery(job: Job, node: _scorm.Node) -> list[etree._Element]:
+    """The quiz's pass mark as the item's mastery score: the LMS then sets passed/failed from the score."""
+    quiz = _scorm.quiz_of(job, node)
+    return [ADL.masteryscore(str(quiz.pass_mark))] if quiz else []
 
 
 def _langstring(value: str, lang: str) -> etree._Element:

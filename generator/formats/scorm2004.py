@@ -8,6 +8,7 @@ Sequencing stays simple (flow and choice), as Moodle implements only part of SCO
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import ClassVar
 
 from lxml import etree
@@ -59,6 +60,9 @@ class Scorm2004:
 def _sequencing(job: Job, node: _scorm.Node) -> list[etree._Element]:
     if node.children:  # a unit folder: let the learner move through it in order or pick freely
         return [SS.sequencing(SS.controlMode(choice="true", flow="true"))]
+    quiz = _scorm.quiz_of(job, node)
+    if quiz and node.page:
+        return [_quiz_sequencing(job, node.page.id, node.page.outcome_ids, quiz.pass_mark)]
     if not node.page or not node.page.outcome_ids or node.page.kind != "lesson":
         return []
     objectives = [
@@ -73,3 +77,22 @@ def _sequencing(job: Job, node: _scorm.Node) -> list[etree._Element]:
         SS.objectives(SS.primaryObjective(objectiveID=f"{node.page.id}.done"), *objectives),
         SS.deliveryControls(completionSetByContent="true", objectiveSetByContent="false"),
     )]
+
+
+def _quiz_sequencing(job: Job, ident: str, outcomes: tuple[str, ...], pass_mark: int) -> etree._Element:
+    """The quiz is satisfied by its score; each outcome's result is written to the shared global objective."""
+    measure = str(Decimal(pass_mark) / 100)
+    objectives = [
+        SS.objective(
+            SS.minNormalizedMeasure(measure),
+            SS.mapInfo(targetObjectiveID=job.global_objective(outcome), readSatisfiedStatus="false",
+                       writeSatisfiedStatus="true", writeNormalizedMeasure="true"),
+            satisfiedByMeasure="true", objectiveID=outcome,
+        )
+        for outcome in outcomes
+    ]
+    return SS.sequencing(
+        SS.objectives(SS.primaryObjective(SS.minNormalizedMeasure(measure), objectiveID=f"{ident}.passed",
+                                          satisfiedByMeasure="true"), *objectives),
+        SS.deliveryControls(completionSetByContent="true", objectiveSetByContent="true"),
+    )

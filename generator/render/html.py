@@ -19,10 +19,11 @@ from markupsafe import Markup
 
 from generator.model import CaseStudy, Curriculum, Lesson, UnitSource
 from generator.render.markdown import MarkdownRenderer, Resolved
+from generator.render.quiz import QuizRenderer, quiz_id
 from generator.render.site import Page, Site, relative_href
 
 Style = Literal["package", "cc"]
-ASSETS = ("style.css", "runtime.js")
+ASSETS = ("style.css", "runtime.js", "quiz.js")
 KIND_LABELS = {"knowledge": "Knowledge", "skills": "Skills", "competence": "Competence"}
 
 
@@ -67,6 +68,10 @@ def lesson_path(lesson: Lesson) -> str:
 
 def unit_path(unit: UnitSource) -> str:
     return f"units/{unit.code}/index.html"
+
+
+def quiz_path(unit: UnitSource) -> str:
+    return f"units/{unit.code}/quiz.html"
 
 
 def case_path(case: CaseStudy) -> str:
@@ -151,11 +156,16 @@ class _Renderer:
                    self._unit_context(unit, path, cases))
         sequence = [Link(unit.unit.title, unit_path(unit), target_id=unit.code)]
         sequence += [Link(lesson.meta.title, lesson_path(lesson), target_id=lesson.id) for lesson in unit.lessons]
+        if self._has_quiz_page(unit):
+            assert unit.quiz is not None
+            sequence.append(Link(unit.quiz.title, quiz_path(unit), target_id=quiz_id(unit)))
         for index, lesson in enumerate(unit.lessons, start=1):
             lpath = lesson_path(lesson)
             page = Page(lpath, lesson.id, lesson.meta.title, "lesson", unit.code, lesson.meta.outcome_ids)
             body = self.markdown.render(lesson.doc.body, self.resolver(lpath, lesson.file))
             self._page(lpath, "lesson.html", page, self._lesson_context(unit, lesson, lpath, body, sequence, index))
+        if self._has_quiz_page(unit):
+            self._quiz(unit)
         for case in cases:
             cpath = case_path(case)
             if any(p.path == cpath for p in self.site.pages):
@@ -164,6 +174,22 @@ class _Renderer:
             body = self.markdown.render(case.doc.body, self.resolver(cpath, case.file))
             self._page(cpath, "case.html", page, {**self._common(cpath, unit), "case": case, "body": Markup(body),
                                                    "countries": _countries(case)})
+
+    def _has_quiz_page(self, unit: UnitSource) -> bool:
+        # Cartridges carry quizzes as QTI, which the LMS turns into its own quiz activity
+        return self.style == "package" and unit.quiz is not None
+
+    def _quiz(self, unit: UnitSource) -> None:
+        assert unit.quiz is not None
+        path = quiz_path(unit)
+        renderer = QuizRenderer(self.markdown)
+        outcomes = tuple(sorted({ref for q in unit.quiz.questions for ref in q.outcome_ids}))
+        page = Page(path, quiz_id(unit), unit.quiz.title, "quiz", unit.code, outcomes)
+        questions = renderer.views(unit.quiz)
+        self._page(path, "quiz.html", page, {
+            **self._common(path, unit), "quiz": unit.quiz, "quiz_id": quiz_id(unit), "questions": questions,
+            "has_essay": any(q.type == "essay" for q in questions), "key": renderer.key(unit, unit.quiz),
+            "nav": self._nav(path, unit), "runtime_outcomes": " ".join(outcomes)})
 
     def _page(self, path: str, template: str, page: Page, context: dict[str, object]) -> None:
         html = self.env.get_template(template).render(**context)
@@ -230,6 +256,9 @@ class _Renderer:
         items += [Link(f"{i}. {lesson.meta.title}", relative_href(path, lesson_path(lesson)),
                        lesson_path(lesson) == path, f"{lesson.meta.minutes} min")
                   for i, lesson in enumerate(unit.lessons, start=1)]
+        if self._has_quiz_page(unit):
+            items.append(Link("Quiz", relative_href(path, quiz_path(unit)), quiz_path(unit) == path,
+                              target_id=quiz_id(unit)))
         return items
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-PageKind = Literal["overview", "unit", "lesson", "case"]
+PageKind = Literal["overview", "unit", "lesson", "quiz", "case"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,20 +66,26 @@
     this.call("LMSCommit", "Commit", [""]);
     return true;
   };
+  Session.prototype.objective = function (id) {
+    // Index of the objective with this id, created if the LMS does not have it yet.
+    var count = parseInt(this.get("cmi.objectives._count", "cmi.objectives._count"), 10) || 0;
+    for (var i = 0; i < count; i += 1) {
+      if (this.get("cmi.objectives." + i + ".id", "cmi.objectives." + i + ".id") === id) { return i; }
+    }
+    this.set("cmi.objectives." + count + ".id", "cmi.objectives." + count + ".id", id, id);
+    return count;
+  };
+  Session.prototype.commit = function () { this.call("LMSCommit", "Commit", [""]); };
   Session.prototype.complete = function (outcomes) {
     if (!this.active) { return; }
     this.set("cmi.core.lesson_status", "cmi.completion_status", "completed", "completed");
     if (this.found.version === "2004") {
-      var count = parseInt(this.get("", "cmi.objectives._count"), 10) || 0, known = {};
-      for (var i = 0; i < count; i += 1) { known[this.get("", "cmi.objectives." + i + ".id")] = i; }
       for (var j = 0; j < outcomes.length; j += 1) {
-        var n = Object.prototype.hasOwnProperty.call(known, outcomes[j]) ? known[outcomes[j]] : count++;
-        this.set("", "cmi.objectives." + n + ".id", "", outcomes[j]);
-        this.set("", "cmi.objectives." + n + ".completion_status", "", "completed");
+        this.set("", "cmi.objectives." + this.objective(outcomes[j]) + ".completion_status", "", "completed");
       }
     }
     this.completed = true;
-    this.call("LMSCommit", "Commit", [""]);
+    this.commit();
   };
   Session.prototype.finish = function () {
     if (!this.active) { return; }

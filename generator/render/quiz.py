@@ -1,0 +1,105 @@
+"""Render stage: a unit's quiz as an accessible HTML form plus the answer key its script scores with.
+
+SCORM quizzes are scored in the browser (there is no server in a SCORM package), so the key ships with
+the page; the LMS records what the script reports. Option keys are single letters because SCORM 1.2
+choice responses must be short identifiers.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from dataclasses import dataclass
+from decimal import Decimal
+
+from markupsafe import Markup
+
+from generator.model import Question, Quiz, UnitSource
+from generator.render.markdown import MarkdownRenderer, Resolved
+
+KEYS = string.ascii_lowercase
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    key: str
+    html: Markup
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionView:
+    id: str
+    type: str
+    html: Markup
+    points: str
+    choices: tuple[Choice, ...] = ()
+    lefts: tuple[Choice, ...] = ()
+    """Matching: the items to match, each answered by picking one of `choices`."""
+
+
+def quiz_id(unit: UnitSource) -> str:
+    return f"{unit.code}-QUIZ"
+
+
+def _plain_points(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+class QuizRenderer:
+    def __init__(self, markdown: MarkdownRenderer) -> None:
+        self.markdown = markdown
+
+    def _html(self, text: str, inline: bool = False) -> Markup:
+        html = self.markdown.render(text, lambda target, is_image: Resolved(None)).strip()
+        if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            html = html[3:-4]
+        return Markup(html)
+
+    def views(self, quiz: Quiz) -> list[QuestionView]:
+        return [self._view(q) for q in quiz.questions]
+
+    def _view(self, q: Question) -> QuestionView:
+        points = _plain_points(q.points)
+        if q.type in ("single", "multiple"):
+            choices = tuple(Choice(KEYS[i], self._html(o.text, inline=True)) for i, o in enumerate(q.options))
+            return QuestionView(q.id, q.type, self._html(q.text), points, choices)
+        if q.type == "true-false":
+            return QuestionView(q.id, q.type, self._html(q.text), points,
+                                (Choice("true", Markup("True")), Choice("false", Markup("False"))))
+        if q.type == "matching":
+            rights = _matching_rights(q)
+            return QuestionView(q.id, q.type, self._html(q.text), points,
+                                tuple(Choice(KEYS[i], self._html(r, inline=True)) for i, r in enumerate(rights)),
+                                tuple(Choice(str(i), self._html(p.left, inline=True))
+                                      for i, p in enumerate(q.pairs, start=1)))
+        return QuestionView(q.id, q.type, self._html(q.text), points)
+
+    def key(self, unit: UnitSource, quiz: Quiz) -> Markup:
+        """The answer key as JSON, safe inside a <script type="application/json"> element."""
+        questions = []
+        for q in quiz.questions:
+            entry: dict[str, object] = {"id": q.id, "type": q.type, "points": float(q.points),
+                                        "outcomes": list(q.outcome_ids),
+                                        "feedback": {k: str(self._html(v)) for k, v in q.feedback.model_dump().items() if v}}
+            if q.type in ("single", "multiple"):
+                entry["options"] = [{"key": KEYS[i], "correct": o.correct, "feedback": str(self._html(o.feedback)) if o.feedback else ""}
+                                    for i, o in enumerate(q.options)]
+            elif q.type == "true-false":
+                entry["answer"] = q.answer
+            elif q.type == "short":
+                entry["answers"] = list(q.answers)
+            elif q.type == "numerical":
+                entry["value"] = float(q.value or 0)
+                entry["tolerance"] = float(q.tolerance)
+            elif q.type == "matching":
+                rights = _matching_rights(q)
+                entry["pairs"] = {str(i): KEYS[rights.index(p.right)] for i, p in enumerate(q.pairs, start=1)}
+            questions.append(entry)
+        data = {"id": quiz_id(unit), "passMark": quiz.pass_mark, "questions": questions}
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _matching_rights(q: Question) -> list[str]:
+    """Right-hand items in a stable order that does not give the answer away (sorted, not paired)."""
+    return sorted({p.right for p in q.pairs}, key=str.casefold)
