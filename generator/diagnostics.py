@@ -114,7 +114,7 @@ CODES: Final[dict[str, str]] = {
     "CUR265": "learning outcome is assessed by no quiz question",
     "CUR266": "unit has no quiz",
     "CUR267": "matching question repeats an item",
-    "CUR268": "question type has no Common Cartridge 1.1 equivalent and falls back",
+    "CUR268": "question type has no Common Cartridge equivalent and falls back",
     # render / package
     "CUR301": "package not built because the sources have errors",
     "CUR302": "package could not be written",

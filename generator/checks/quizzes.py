@@ -7,6 +7,7 @@ from typing import Final
 
 from generator.diagnostics import Diagnostic, error, note, warning
 from generator.model import Curriculum, Question, UnitSource
+from generator.numbers import accepted_numbers
 
 TYPE_FIELDS: Final[dict[str, frozenset[str]]] = {
     "single": frozenset({"options"}),
@@ -19,10 +20,10 @@ TYPE_FIELDS: Final[dict[str, frozenset[str]]] = {
 }
 TYPED: Final = frozenset().union(*TYPE_FIELDS.values())
 CC11_FALLBACK: Final = {
-    "numerical": "Common Cartridge 1.1 has no numerical type: Moodle receives a short-answer (fill-in-the-blank) "
-                 "question accepting the value{extra}",
-    "matching": "Common Cartridge 1.1 has no matching type: Moodle receives one single-choice question per "
-                "left-hand item",
+    "numerical": "the Common Cartridge QTI profile has no numerical type: the cartridges carry a fill-in-the-blank "
+                 "question accepting {accepted}",
+    "matching": "the Common Cartridge QTI profile has no matching type: the cartridges carry one single-choice "
+                "question per left-hand item",
 }
 
 
@@ -56,9 +57,9 @@ def _check_question(unit: UnitSource, index: int, question: Question) -> Iterato
             yield error("CUR264", f"question '{question.id}' assesses '{ref}', not an outcome of unit {unit.code}", file,
                         pos.line("questions", index, "outcome_ids", o), hint=f"Unit {unit.code} has {', '.join(sorted(own))}.")
     if question.type in CC11_FALLBACK:
-        extra = f" (± {question.tolerance})" if question.type == "numerical" and question.tolerance else ""
-        yield note("CUR268", f"question '{question.id}': " + CC11_FALLBACK[question.type].format(extra=extra), file, line,
-                   hint="SCORM packages and Common Cartridge 1.3 keep the question as written.")
+        accepted = ", ".join(accepted_numbers(question)) if question.type == "numerical" else ""
+        yield note("CUR268", f"question '{question.id}': " + CC11_FALLBACK[question.type].format(accepted=accepted),
+                   file, line, hint="SCORM packages keep the question as written.")
 
 
 def _check_type(question: Question, file, line: int | None) -> Iterator[Diagnostic]:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from lxml import etree
 from lxml.builder import ElementMaker
 
 from generator.model import Question, Quiz
+from generator.numbers import accepted_numbers
 from generator.render.markdown import MarkdownRenderer, Resolved
 
 QTI: Final = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -25,7 +26,6 @@ Q = ElementMaker(namespace=QTI, nsmap={None: QTI})
 PROFILES: Final = {"single": "cc.multiple_choice.v0p1", "multiple": "cc.multiple_response.v0p1",
                    "true-false": "cc.true_false.v0p1", "short": "cc.fib.v0p1", "numerical": "cc.fib.v0p1",
                    "essay": "cc.essay.v0p1", "matching": "cc.multiple_choice.v0p1"}
-MAX_EXPANDED_VALUES: Final = 21
 
 
 def _html(markdown: MarkdownRenderer, text: str) -> str:
@@ -62,19 +62,6 @@ def _weighting(points: Decimal) -> str:
 
 def _feedback(ident: str, text: str, markdown: MarkdownRenderer) -> etree._Element:
     return Q.itemfeedback(Q.flow_mat(_mattext(_html(markdown, text))), ident=ident)
-
-
-def accepted_numbers(question: Question) -> list[str]:
-    """The strings a fill-in-the-blank fallback accepts for a numerical question."""
-    assert question.value is not None
-    value, tolerance = question.value, question.tolerance
-    if tolerance == 0:
-        return [format(value.normalize(), "f")]
-    low, high = value - tolerance, value + tolerance
-    whole = range(int(low.to_integral_value(rounding="ROUND_CEILING")), int(high.to_integral_value(rounding="ROUND_FLOOR")) + 1)
-    if value == value.to_integral_value() and 0 < len(whole) <= MAX_EXPANDED_VALUES:
-        return [str(n) for n in whole]
-    return [format(value.normalize(), "f")]
 
 
 class QtiWriter:
