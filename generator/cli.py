@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import click
 
 from generator.diagnostics import CODES, Diagnostic, count, format_json, format_text, sort_key, summary
+from generator.reports import Case, cases_for_files, format_github, format_junit
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "github", "junit")
+FORMAT_HELP = ("text: file:line:col lines on stderr; json: one JSON document on stdout; github: workflow "
+               "annotations that mark the lines of a pull request; junit: a JUnit XML report on stdout.")
 
 
-def report(diags: Sequence[Diagnostic], *, strict: bool, output_format: str) -> None:
-    """Print diagnostics (text to stderr, JSON to stdout) and exit 0, or 1 on errors (or warnings if strict)."""
+def report(diags: Sequence[Diagnostic], *, strict: bool, output_format: str, root: Path | None = None,
+           cases: Sequence[Case] | None = None, suite: str = "curriculum") -> None:
+    """Print diagnostics in the chosen format and exit 0, or 1 on errors (or on warnings if strict)."""
     diags = sorted(diags, key=sort_key)
     if output_format == "json":
         click.echo(format_json(diags))
+    elif output_format == "github":
+        prefix = _relative_to_cwd(root) if root else None
+        if diags:
+            click.echo(format_github(diags, prefix))
+        click.echo(summary(diags), err=True)
+    elif output_format == "junit":
+        click.echo(format_junit(suite, cases if cases is not None else cases_for_files([], diags), strict), nl=False)
     else:
         for d in diags:
             click.echo(format_text(d), err=True)
@@ -42,7 +53,7 @@ def cli() -> None:
 @click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any warning).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text: file:line:col lines on stderr; json: one JSON document on stdout.")
+              help=FORMAT_HELP)
 @click.option("--list-codes", is_flag=True, help="List every diagnostic code with its meaning and exit.")
 def check(root: Path, strict: bool, output_format: str, list_codes: bool) -> None:
     """Check the curriculum sources under ROOT (default: .) without writing anything.
@@ -55,14 +66,27 @@ def check(root: Path, strict: bool, output_format: str, list_codes: bool) -> Non
       curriculum check
       curriculum check path/to/curriculum --strict
       curriculum check --format json > diagnostics.json
+      curriculum check --format github        # in a GitHub Actions step
+      curriculum check --format junit > check.xml
     """
     if list_codes:
         for code, meaning in CODES.items():
             click.echo(f"{code}  {meaning}")
         return
-    from generator.checks import check_project
+    from generator.checks import check_sources
 
-    report(check_project(root), strict=strict, output_format=output_format)
+    diags, files = check_sources(root)
+    report(diags, strict=strict, output_format=output_format, root=root, cases=cases_for_files(files, diags),
+           suite="curriculum check")
+
+
+def _relative_to_cwd(root: Path) -> PurePosixPath | None:
+    """Annotations name files from the repository root, where CI runs; ROOT may be a subfolder of it."""
+    try:
+        relative = root.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return None
+    return PurePosixPath(relative.as_posix()) if relative.parts else None
 
 
 def _schemas_or_exit(schemas: Path | None, output_format: str) -> Path:
@@ -140,7 +164,7 @@ def build(root: Path, formats: str, scope: str, units: tuple[str, ...], out: Pat
 @click.argument("packages", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @SCHEMAS_OPTION
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text: a summary line per package and file:line problems; json: one JSON document.")
+              help="text: a summary line per package, then file:line problems; " + FORMAT_HELP.split("; ", 1)[1])
 def validate(packages: tuple[Path, ...], schemas: Path | None, output_format: str) -> None:
     """Validate any SCORM 1.2, SCORM 2004, IMS CP or Common Cartridge 1.1/1.3 package.
 
@@ -175,7 +199,8 @@ def validate(packages: tuple[Path, ...], schemas: Path | None, output_format: st
         state = "valid" if not errors else "INVALID"
         click.echo(f"{r.path}: {state}  {r.version or 'unknown format'}, {r.resources} resources, "
                    f"{errors} errors, {warnings} warnings", err=True)
-    report(diags, strict=False, output_format="text")
+    cases = [Case(r.path.name, r.diagnostics) for r in reports]
+    report(diags, strict=False, output_format=output_format, cases=cases, suite="curriculum validate")
 
 
 def main() -> None:

@@ -367,6 +367,17 @@ class Curriculum:
         seen = {u.code for u in ordered}
         return tuple(ordered + sorted((u for u in self.units if u.code not in seen), key=lambda u: u.code))
 
+    def source_files(self) -> list[PurePosixPath]:
+        """Every source file that loaded, for reports that list what was checked."""
+        files = [pos.file for pos in (self.programme_positions, self.competences_positions) if pos]
+        for unit in self.units:
+            files.append(unit.file)
+            files += [lesson.file for lesson in unit.lessons]
+            if unit.quiz_positions:
+                files.append(unit.quiz_positions.file)
+        files += [case.file for case in self.case_studies]
+        return sorted(files)
+
     def skills(self) -> dict[str, Skill]:
         if not self.competences:
             return {}

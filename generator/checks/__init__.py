@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Final
 
 from generator.checks.content import check_bodies, check_outcome_wording
@@ -49,5 +49,10 @@ def run_checks(course: Curriculum) -> list[Diagnostic]:
 
 def check_project(root: Path) -> list[Diagnostic]:
     """Load and check the curriculum under `root`; return every diagnostic, sorted."""
+    return check_sources(root)[0]
+
+
+def check_sources(root: Path) -> tuple[list[Diagnostic], list[PurePosixPath]]:
+    """Like `check_project`, and also the source files that were checked (for per-file reports)."""
     course, diags = load_project(root)
-    return sorted(diags + run_checks(course), key=sort_key)
+    return sorted(diags + run_checks(course), key=sort_key), course.source_files()
