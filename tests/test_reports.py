@@ -100,8 +100,8 @@ def test_validate_reports_in_every_format(fmt: str, packages: Path, monkeypatch:
 def test_validate_summary_line_per_package(packages: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, _, stderr = run(["validate", "demo-scorm12.zip", "broken.zip", "--schemas", str(SCHEMAS)], packages, monkeypatch)
     lines = stderr.splitlines()
-    assert lines[0] == "demo-scorm12.zip: valid  SCORM 1.2, 10 resources, 0 errors, 0 warnings"
-    assert lines[1] == "broken.zip: INVALID  SCORM 1.2, 10 resources, 2 errors, 0 warnings"
+    assert lines[0] == "demo-scorm12.zip: valid  SCORM 1.2, 11 resources, 0 errors, 0 warnings"
+    assert lines[1] == "broken.zip: INVALID  SCORM 1.2, 11 resources, 2 errors, 0 warnings"
 
 
 def test_pre_commit_hook_runs_check_on_a_curriculum_repository(tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ class _Profile:
     topic_type: str
     assessment_type: str
     bank_type: str
+    application_type: str
 
 
 class _CommonCartridge:
@@ -62,9 +63,16 @@ class _CommonCartridge:
         E = ElementMaker(namespace=p.manifest_ns, nsmap={None: p.manifest_ns, "lomimscc": p.lom_ns,
                                                           "lom": p.resource_lom_ns, "xsi": XSI})
         overview = site.page(job.programme.id, "overview")
-        sections = [E.item(E.title("Programme overview"), _page_item(E, overview, "Programme overview"),
-                           identifier="SEC-overview")]
+        general = [_page_item(E, overview, "Programme overview")]
         resources = [_page_resource(E, site, overview)]
+        profile = next((p for p in site.pages if p.kind == "profile"), None)
+        if profile:
+            # Moodle drops the scripts of a web-content page; a file resource keeps the page working
+            general.append(_page_item(E, profile, "Self-assessment: where do you stand?"))
+            resources.append(E.resource(*[E.file(href=path) for path in [profile.path, *_PROFILE_FILES]],
+                                        identifier=f"RES-{profile.id}", type=self.profile.application_type,
+                                        href=profile.path))
+        sections = [E.item(E.title("Programme overview"), *general, identifier="SEC-overview")]
         for unit in job.units:
             items, unit_resources = self._unit(E, job, site, unit)
             sections.append(E.item(E.title(f"{unit.code} {unit.unit.title}"), *items, identifier=f"SEC-{unit.code}"))
@@ -89,6 +97,8 @@ class _CommonCartridge:
               ) -> tuple[list[etree._Element], list[etree._Element]]:
         items, resources = [], []
         for page in site.pages_of(unit.code):
+            if page.kind == "profile":
+                continue  # in the programme overview section
             title = "About this unit" if page.kind == "unit" else (
                 f"Case study: {page.title}" if page.kind == "case" else page.title)
             items.append(_page_item(E, page, title))
@@ -147,6 +157,7 @@ def _page_resource(E: ElementMaker, site: Site, page: Page) -> etree._Element:
 
 
 BANK_PATH = "quizzes/question-bank.xml"
+_PROFILE_FILES = ("assets/runtime.js", "assets/selfassessment.js", "assets/style.css")
 
 
 def _quiz_path(unit: UnitSource) -> str:
@@ -179,7 +190,8 @@ class CommonCartridge11(_CommonCartridge):
     label: ClassVar[str] = "IMS Common Cartridge 1.1"
     profile: ClassVar[_Profile] = _Profile(CC11, CC11_LOM_MANIFEST, CC11_LOM_RESOURCE, CC11_WL, CC11_DT, "1.1.0",
                                            "imswl_xmlv1p1", "imsdt_xmlv1p1", "imsqti_xmlv1p2/imscc_xmlv1p1/assessment",
-                                           "imsqti_xmlv1p2/imscc_xmlv1p1/question-bank")
+                                           "imsqti_xmlv1p2/imscc_xmlv1p1/question-bank",
+                                           "associatedcontent/imscc_xmlv1p1/learning-application-resource")
 
 
 class CommonCartridge13(_CommonCartridge):
@@ -187,4 +199,5 @@ class CommonCartridge13(_CommonCartridge):
     label: ClassVar[str] = "IMS Common Cartridge 1.3"
     profile: ClassVar[_Profile] = _Profile(CC13, CC13_LOM_MANIFEST, CC13_LOM_RESOURCE, CC13_WL, CC13_DT, "1.3.0",
                                            "imswl_xmlv1p3", "imsdt_xmlv1p3", "imsqti_xmlv1p2/imscc_xmlv1p3/assessment",
-                                           "imsqti_xmlv1p2/imscc_xmlv1p3/question-bank")
+                                           "imsqti_xmlv1p2/imscc_xmlv1p3/question-bank",
+                                           "associatedcontent/imscc_xmlv1p3/learning-application-resource")

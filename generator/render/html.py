@@ -20,10 +20,14 @@ from markupsafe import Markup
 from generator.model import CaseStudy, Curriculum, Lesson, UnitSource
 from generator.render.markdown import MarkdownRenderer, Resolved
 from generator.render.quiz import QuizRenderer, quiz_id
+from generator.render.selfassessment import PAGE as PROFILE_PAGE
+from generator.render.selfassessment import PAGE_ID as PROFILE_ID
+from generator.render.selfassessment import self_assessment_data
 from generator.render.site import Page, Site, relative_href
 
 Style = Literal["package", "cc"]
-ASSETS = ("style.css", "runtime.js", "quiz.js")
+ASSETS = ("style.css", "runtime.js", "quiz.js", "selfassessment.js")
+PROFILE_ASSETS = ("style.css", "runtime.js", "selfassessment.js")
 KIND_LABELS = {"knowledge": "Knowledge", "skills": "Skills", "competence": "Competence"}
 
 
@@ -144,6 +148,9 @@ class _Renderer:
                 self.site.files[f"assets/{name}"] = resources.files("generator").joinpath("static", name).read_bytes()
         self._page("index.html", "overview.html", Page("index.html", self.programme.id, self.programme.title,
                                                          "overview", None), self._overview_context())
+        home_unit = self.course.units_in_order()[0].code if self.course.units else None
+        if self.course.competences and (self.style == "cc" or home_unit in self.included_units):
+            self._self_assessment(home_unit)
         for unit in self.units:
             self._unit(unit)
         return self.site
@@ -174,6 +181,18 @@ class _Renderer:
             body = self.markdown.render(case.doc.body, self.resolver(cpath, case.file))
             self._page(cpath, "case.html", page, {**self._common(cpath, unit), "case": case, "body": Markup(body),
                                                    "countries": _countries(case)})
+
+    def _self_assessment(self, home_unit: str | None) -> None:
+        """One page for the programme, filed under its first unit (the orientation, where learners take it)."""
+        assert self.course.competences is not None
+        for name in PROFILE_ASSETS:  # cartridges ship it as a file resource with its own assets
+            self.site.files[f"assets/{name}"] = resources.files("generator").joinpath("static", name).read_bytes()
+        page = Page(PROFILE_PAGE, PROFILE_ID, "Self-assessment", "profile", home_unit)
+        comp = self.course.competences
+        self._page(PROFILE_PAGE, "self_assessment.html", page, {
+            **self._common(PROFILE_PAGE, None), "standalone": True, "scale": comp.rating_scale,
+            "fields": comp.activity_fields, "skill_count": sum(len(f.skills) for f in comp.activity_fields),
+            "data": self_assessment_data(self.course), "runtime_outcomes": ""})
 
     def _has_quiz_page(self, unit: UnitSource) -> bool:
         # Cartridges carry quizzes as QTI, which the LMS turns into its own quiz activity

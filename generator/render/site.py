@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-PageKind = Literal["overview", "unit", "lesson", "quiz", "case"]
+PageKind = Literal["overview", "unit", "lesson", "quiz", "case", "profile"]
+
+
+_KIND_ORDER = {"overview": 0, "unit": 1, "lesson": 2, "profile": 3, "quiz": 4, "case": 5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +35,8 @@ class Site:
         return next(p for p in self.pages if p.id == ident and p.kind == kind)
 
     def pages_of(self, unit_code: str) -> list[Page]:
-        """The unit's description page, its lessons, then its case studies, in order."""
-        return [p for p in self.pages if p.unit_code == unit_code]
+        """The unit's description page, its lessons, the self-assessment, the quiz, then its case studies."""
+        return sorted((p for p in self.pages if p.unit_code == unit_code), key=lambda p: _KIND_ORDER[p.kind])
 
     def support_files(self) -> list[str]:
         """Files that are not pages (stylesheet, scripts, images), sorted."""
