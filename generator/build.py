@@ -21,6 +21,7 @@ from generator.formats.imscc import CommonCartridge11, CommonCartridge13
 from generator.formats.imscp import ImsContentPackage
 from generator.formats.scorm12 import Scorm12
 from generator.formats.scorm2004 import Scorm2004
+from generator.i18n import interface_languages
 from generator.load.project import load_project
 from generator.model import Curriculum
 from generator.render.html import render_site
@@ -53,16 +54,16 @@ class BuildResult:
 
 
 def plan_jobs(course: Curriculum, formats: Sequence[str], scope: Scope,
-              unit_codes: Sequence[str] = ()) -> list[tuple[Packager, Job]]:
+              unit_codes: Sequence[str] = (), lang: str | None = None) -> list[tuple[Packager, Job]]:
     """Which packages to write: per unit where the format and scope allow, else one for the programme."""
     units = tuple(u for u in course.units_in_order() if not unit_codes or u.code in unit_codes)
     jobs = []
     for name in formats:
         packager = PACKAGERS[name]
         if scope in packager.scopes and scope == "unit":
-            jobs += [(packager, Job(course, (unit,), "unit")) for unit in units]
+            jobs += [(packager, Job(course, (unit,), "unit", lang)) for unit in units]
         else:
-            jobs.append((packager, Job(course, units, "programme")))
+            jobs.append((packager, Job(course, units, "programme", lang)))
     return jobs
 
 
@@ -77,21 +78,27 @@ def package_bytes(packager: Packager, job: Job, site: Site, epoch: int | None) -
 
 
 def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, schemas: Path,
-                  unit_codes: Sequence[str] = (), progress: Progress | None = None) -> BuildResult:
+                  unit_codes: Sequence[str] = (), progress: Progress | None = None,
+                  lang: str | None = None) -> BuildResult:
     """Check the curriculum, then write every requested package to `out`, each validated before it is written.
 
-    Diagnostics: everything `check` reports, CUR301, CUR302, CUR303, and CUR4xx from validation.
+    `lang` sets the interface language (and the lessons' language where they are translated).
+    Diagnostics: everything `check` reports, CUR301-CUR304, and CUR4xx from validation.
     """
     course, diags = load_project(root)
     diags += run_checks(course)
     unknown = sorted(set(unit_codes) - {u.code for u in course.units})
     diags += [error("CUR303", f"--unit {code}: no unit has that code", None,
                     hint=f"Known units: {', '.join(u.code for u in course.units_in_order())}.") for code in unknown]
+    if lang is not None and lang not in interface_languages():
+        diags.append(error("CUR304", f"--lang {lang}: the interface is not translated into '{lang}'", None,
+                           hint=f"Available: {', '.join(interface_languages())}. Add generator/locale/{lang}/"
+                                "LC_MESSAGES/messages.po to translate it."))
     if any(d.is_error for d in diags):
         diags.append(error("CUR301", "no package was built because the sources have errors",
                            hint="Fix the errors above (curriculum check shows the same list), then build again."))
         return BuildResult((), tuple(sorted(diags, key=sort_key)))
-    jobs = plan_jobs(course, formats, scope, unit_codes)
+    jobs = plan_jobs(course, formats, scope, unit_codes, lang)
     sites: dict[tuple[str, tuple[str, ...]], Site] = {}
     epoch = source_date_epoch()
     built = []
@@ -102,7 +109,7 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, s
             progress(index, len(jobs), name)
         key = (packager.style, tuple(u.code for u in job.units))
         if key not in sites:
-            sites[key] = render_site(course, packager.style, key[1])
+            sites[key] = render_site(course, packager.style, key[1], lang)
         data = package_bytes(packager, job, sites[key], epoch)
         report = validate_bytes(name, data, schemas)
         diags += report.diagnostics

@@ -122,13 +122,15 @@ SCHEMAS_OPTION = click.option(
               help="SCORM and IMS CP: one package per unit, or one for the whole programme. "
                    "Common Cartridges always hold the programme (one course).")
 @click.option("--unit", "units", multiple=True, metavar="CODE", help="Only this unit (repeatable), e.g. --unit U03.")
+@click.option("--lang", default=None, metavar="LANG",
+              help="Interface language of the packages (en, de); lessons translated into it are used too.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: ROOT/build); packages are written atomically (temporary file, then rename).")
 @SCHEMAS_OPTION
 @click.option("--diagnostics", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="How problems are reported.")
-def build(root: Path, formats: str, scope: str, units: tuple[str, ...], out: Path | None, schemas: Path | None,
-          output_format: str) -> None:
+def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: str | None, out: Path | None,
+          schemas: Path | None, output_format: str) -> None:
     """Check ROOT (default: .) and build validated packages into --out.
 
     Refuses to build when `check` finds errors. Every package is validated against the official
@@ -140,6 +142,7 @@ def build(root: Path, formats: str, scope: str, units: tuple[str, ...], out: Pat
       curriculum build --format cc11                      # the Moodle course
       curriculum build --format scorm2004 --unit U03
       curriculum build --format scorm12 --scope programme --out dist/
+      curriculum build --lang de                          # German interface
     """
     from generator.build import PACKAGERS, build_project
 
@@ -150,7 +153,7 @@ def build(root: Path, formats: str, scope: str, units: tuple[str, ...], out: Pat
                                  f"{', '.join(PACKAGERS)}", param_hint="--format")
     found = _schemas_or_exit(schemas, output_format)
     result = build_project(root, out or root / "build", chosen, scope, found,  # type: ignore[arg-type]
-                           units, _progress_printer())
+                           units, _progress_printer(), lang)
     if output_format == "text":
         for package in result.packages:
             click.echo(f"{package.path}  {package.label}  {package.size / 1024:.0f} KiB  "
@@ -201,6 +204,123 @@ def validate(packages: tuple[Path, ...], schemas: Path | None, output_format: st
                    f"{errors} errors, {warnings} warnings", err=True)
     cases = [Case(r.path.name, r.diagnostics) for r in reports]
     report(diags, strict=False, output_format=output_format, cases=cases, suite="curriculum validate")
+
+
+EXPORT_TARGETS = ("moodle-csv", "case", "ecvet", "all")
+
+
+@cli.command()
+@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+@click.option("--ratings", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Self-assessment JSON file, as the self-assessment page saves it.")
+@click.option("--path", "career_path", default=None, metavar="PATH",
+              help="Career path id from programme.yaml; overrides the file's career_path.")
+@click.option("--country", type=click.Choice(["DE", "FR", "CH"]), default=None,
+              help="Weight the gaps by the importance this country's practitioners gave each skill; overrides the file.")
+@click.option("--compare", "compare_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="An earlier self-assessment: show what changed since.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: a table on stdout, problems on stderr; json: one JSON document on stdout.")
+def profile(root: Path, ratings: Path, career_path: str | None, country: str | None, compare_path: Path | None,
+            output_format: str) -> None:
+    """Compare a self-assessment with a career path's target profile (docs/profile.md).
+
+    Shows per activity field the mean rating against the mean target, the largest gaps and the
+    units that close them, with their ECVET points and months. Exit status: 0 done, 1 errors in
+    the ratings or the curriculum, 2 usage error.
+
+    \b
+    Examples:
+      curriculum profile --ratings me.json
+      curriculum profile --ratings me.json --path technology-scout --country FR
+      curriculum profile --ratings june.json --compare january.json --format json
+    """
+    import json
+
+    from generator.profile import format_profile, profile_json, profile_project
+
+    result = profile_project(root, ratings, career_path, country, compare_path)
+    if output_format == "json":
+        click.echo(json.dumps(profile_json(result), indent=2, ensure_ascii=False))
+        sys.exit(1 if count(result.diagnostics)[0] else 0)
+    if result.profile is not None:
+        click.echo(format_profile(result))
+    report(result.diagnostics, strict=False, output_format="text")
+
+
+@cli.command()
+@click.argument("target", type=click.Choice(EXPORT_TARGETS))
+@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: ROOT/build); files are written atomically.")
+@click.option("--diagnostics", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="How problems are reported.")
+def export(target: str, root: Path, out: Path | None, output_format: str) -> None:
+    """Export the competence framework or ECVET documents of ROOT (default: .) for other systems.
+
+    \b
+    moodle-csv  competency framework for Moodle (Site administration > Competencies > Import)
+    case        1EdTech CASE 1.0 package (CFPackage JSON)
+    ecvet       one printable HTML unit description per unit, and a learning-agreement template
+    all         all of them
+
+    Refuses to export when `check` finds errors. Output is deterministic.
+
+    \b
+    Examples:
+      curriculum export moodle-csv
+      curriculum export all --out dist/
+    """
+    from generator.exports import EXPORTERS, export_project
+
+    result = export_project(root, out or root / "build", list(EXPORTERS) if target == "all" else [target])
+    if output_format == "text":
+        for path in result.files:
+            click.echo(str(path), err=True)
+        if result.files:
+            click.echo(f"{len(result.files)} file(s) exported", err=True)
+    report(result.diagnostics, strict=False, output_format=output_format, root=root)
+
+
+@cli.command()
+@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to serve on; 0 picks a free one.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Keep the default: the preview has no access control, so another address "
+                   "lets anyone who can reach this machine read the curriculum.")
+def preview(root: Path, port: int, host: str) -> None:
+    """Serve the rendered programme of ROOT (default: .) and reload open pages as its sources change.
+
+    Listens on 127.0.0.1 only, unless --host says otherwise. Watches curriculum/, modules/ and
+    case_studies/; after each change it loads, checks and re-renders what changed, and each open
+    page whose output changed reloads. Errors appear in every page (which keeps showing the last
+    version without errors) and here. Nothing is written to disk. Stop it with Ctrl-C.
+
+    \b
+    Examples:
+      curriculum preview                 # then open http://127.0.0.1:8000/
+      curriculum preview path/to/curriculum --port 8080
+    """
+    from generator.preview import Update, open_preview
+
+    def show(update: Update) -> None:
+        if update.diagnostics_changed:
+            for d in update.diagnostics:
+                click.echo(format_text(d), err=True)
+            click.echo(summary(update.diagnostics), err=True)
+        elif update.changed:
+            click.echo(f"{len(update.changed)} file(s) changed", err=True)
+
+    try:
+        server = open_preview(root, host, port)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot listen on {host}:{port}: {exc.strerror}", param_hint="--port/--host") from exc
+    show(server.initial)
+    click.echo(f"Previewing {root} at {server.url} (Ctrl-C to stop)", err=True)
+    try:
+        server.serve_forever(show)
+    except KeyboardInterrupt:
+        click.echo("Preview stopped.", err=True)
 
 
 def main() -> None:

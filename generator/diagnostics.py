@@ -115,10 +115,16 @@ CODES: Final[dict[str, str]] = {
     "CUR266": "unit has no quiz",
     "CUR267": "matching question repeats an item",
     "CUR268": "question type has no Common Cartridge equivalent and falls back",
+    # check: translations
+    "CUR270": "lesson or case study lacks a translation into a programme language",
+    "CUR271": "translation is stale: its source changed after it was translated",
+    "CUR272": "translation file has no source file",
+    "CUR273": "translation into a language the programme does not declare",
     # render / package
     "CUR301": "package not built because the sources have errors",
     "CUR302": "package could not be written",
     "CUR303": "no unit with the code given on the command line",
+    "CUR304": "no interface translation for the language given with --lang",
     # validate
     "CUR401": "package is not a readable zip file",
     "CUR402": "imsmanifest.xml is missing from the package root",
@@ -134,6 +140,17 @@ CODES: Final[dict[str, str]] = {
     "CUR412": "official schemas not found",
     "CUR413": "launch file missing",
     "CUR414": "file in the package is not referenced by the manifest",
+    # profile and exports
+    "CUR501": "ratings file cannot be read or is not valid JSON",
+    "CUR502": "ratings file has a missing, unknown or mistyped field",
+    "CUR503": "career path missing or unknown",
+    "CUR504": "rating of an unknown competence-profile skill",
+    "CUR505": "rating is not a whole number on the rating scale",
+    "CUR506": "skill not rated; it counts as 0",
+    "CUR507": "country context is not DE, FR or CH",
+    "CUR508": "the earlier self-assessment is dated after the later one",
+    "CUR520": "rating scale label contains a comma, which Moodle scale values cannot hold",
+    "CUR521": "two competencies would get the same Moodle id number",
 }
 
 

@@ -8,7 +8,7 @@ from typing import Final
 
 from pydantic import BaseModel
 
-from generator.model import CaseStudyMeta, Competences, LessonMeta, Programme, Quiz, Unit
+from generator.model import CaseStudyMeta, Competences, LessonMeta, Programme, Quiz, TranslationMeta, Unit
 
 SCHEMAS: Final[dict[str, type[BaseModel]]] = {
     "programme": Programme,
@@ -17,6 +17,7 @@ SCHEMAS: Final[dict[str, type[BaseModel]]] = {
     "quiz": Quiz,
     "lesson": LessonMeta,
     "case-study": CaseStudyMeta,
+    "translation": TranslationMeta,
 }
 
 

@@ -253,6 +253,15 @@ class LessonMeta(SourceModel):
     """Overrides the programme language for this lesson."""
 
 
+class TranslationMeta(SourceModel):
+    """Front matter of `NN-slug.<lang>.md` beside a lesson or case study: everything else comes from the source."""
+
+    title: Text
+    translated_from: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
+    """Fingerprint of the source file this translates (`curriculum check` prints it); a mismatch means stale."""
+    summary: str = ""
+
+
 class CaseStudyMeta(SourceModel):
     id: Id
     title: Text
@@ -303,12 +312,26 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class Translation:
+    lang: str
+    meta: TranslationMeta
+    file: PurePosixPath
+    positions: Positions
+    doc: Document
+
+
+@dataclass(frozen=True, slots=True)
 class Lesson:
     meta: LessonMeta
     unit_code: str
     file: PurePosixPath
     positions: Positions
     doc: Document
+    source_hash: str = ""
+    translations: tuple[Translation, ...] = ()
+
+    def translation(self, lang: str) -> Translation | None:
+        return next((t for t in self.translations if t.lang == lang), None)
 
     @property
     def id(self) -> str:
@@ -321,6 +344,11 @@ class CaseStudy:
     file: PurePosixPath
     positions: Positions
     doc: Document
+    source_hash: str = ""
+    translations: tuple[Translation, ...] = ()
+
+    def translation(self, lang: str) -> Translation | None:
+        return next((t for t in self.translations if t.lang == lang), None)
 
     @property
     def id(self) -> str:

@@ -66,6 +66,7 @@ def _project(tmp_path: Path) -> Path:
 @example(target="modules/01-basics/unit.yaml", content="code: U01\nlearning_outcomes: 5\n")
 @example(target="curriculum/programme.yaml", content="units: [{code: U01, months: [0]}]")
 @example(target="modules/01-basics/01-what-is-a-cluster.md", content="---\nid: [1, 2]\n---\n")
+@example(target="curriculum/programme.yaml", content="0[:")  # a key that looks like a pydantic type tag
 def test_any_broken_source_yields_diagnostics_not_exceptions(tmp_path: Path, target: str, content: str) -> None:
     root = _project(tmp_path)
     (root / target).write_text(content, encoding="utf-8", errors="surrogateescape")

@@ -18,6 +18,7 @@ from generator.checks.references import (
     check_unique_ids,
 )
 from generator.checks.schedule import check_schedule
+from generator.checks.translations import check_translations
 from generator.diagnostics import Diagnostic, sort_key
 from generator.load.project import load_project
 from generator.model import Curriculum
@@ -39,6 +40,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     check_bodies,
     check_outcome_wording,
     check_quizzes,
+    check_translations,
 )
 
 

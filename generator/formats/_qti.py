@@ -11,6 +11,7 @@ single-choice item per left-hand item.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Final
 
@@ -65,8 +66,9 @@ def _feedback(ident: str, text: str, markdown: MarkdownRenderer) -> etree._Eleme
 
 
 class QtiWriter:
-    def __init__(self) -> None:
+    def __init__(self, gettext: Callable[[str], str] = lambda text: text) -> None:
         self.markdown = MarkdownRenderer()
+        self._ = gettext
 
     def assessment(self, ident: str, quiz: Quiz) -> etree._Element:
         return Q.questestinterop(Q.assessment(
@@ -142,7 +144,7 @@ class QtiWriter:
 
     def _true_false(self, question: Question) -> tuple[etree._Element, list[etree._Element], list[etree._Element]]:
         response = Q.response_lid(Q.render_choice(
-            Q.response_label(_mattext("True"), ident="true"), Q.response_label(_mattext("False"), ident="false")),
+            Q.response_label(_mattext(self._("True")), ident="true"), Q.response_label(_mattext(self._("False")), ident="false")),
             ident="response1", rcardinality="Single")
         conditions, feedback = [], []
         for ident in ("true", "false"):

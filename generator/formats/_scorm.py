@@ -37,13 +37,14 @@ def resource_id(ident: str) -> str:
 def tree(job: Job, site: Site) -> tuple[Node, ...]:
     """Unit scope: the unit's pages. Programme scope: the overview, then one folder per unit."""
     def unit_nodes(code: str) -> tuple[Node, ...]:
-        return tuple(Node(p.id, _item_title(p), p) for p in site.pages_of(code))
+        return tuple(Node(p.id, item_title(job, p), p) for p in site.pages_of(code))
 
-    if job.scope == "unit":
-        return unit_nodes(job.units[0].code)
     overview = site.page(job.programme.id, "overview")
+    first = Node(overview.id, job.gettext("Programme overview"), overview)  # in every package, unit ones too
+    if job.scope == "unit":
+        return (first, *unit_nodes(job.units[0].code))
     folders = tuple(Node(f"UNIT-{u.code}", f"{u.code} {u.unit.title}", None, unit_nodes(u.code)) for u in job.units)
-    return (Node(overview.id, "Programme overview", overview), *folders)
+    return (first, *folders)
 
 
 def quiz_of(job: Job, node: Node) -> Quiz | None:
@@ -53,11 +54,13 @@ def quiz_of(job: Job, node: Node) -> Quiz | None:
     return next((u.quiz for u in job.units if u.code == node.page.unit_code), None)
 
 
-def _item_title(page: Page) -> str:
+def item_title(job: Job, page: Page) -> str:
     if page.kind == "unit":
-        return "About this unit"
+        return job.gettext("About this unit")
     if page.kind == "case":
-        return f"Case study: {page.title}"
+        return job.gettext("Case study: %(title)s") % {"title": page.title}
+    if page.kind == "profile":
+        return job.gettext("Self-assessment: where do you stand?")
     return page.title
 
 

@@ -10,6 +10,7 @@ from typing import ClassVar, Literal, Protocol
 from lxml import etree
 
 from generator.archive import ZipEntry
+from generator.i18n import translations
 from generator.model import Curriculum, LearningOutcome, Programme, UnitSource
 from generator.render.html import Style
 from generator.render.site import Site
@@ -24,6 +25,8 @@ class Job:
     course: Curriculum
     units: tuple[UnitSource, ...]
     scope: Scope
+    lang: str | None = None
+    """Interface language; None means the programme's source language."""
 
     @property
     def programme(self) -> Programme:
@@ -32,8 +35,13 @@ class Job:
 
     @property
     def ident(self) -> str:
-        """Stable identifier of the package, from authored ids only."""
-        return self.programme.id if self.scope == "programme" else f"{self.programme.id}-{self.units[0].code}"
+        """Stable identifier of the package, from authored ids only (and the language, when not the source's)."""
+        base = self.programme.id if self.language == self.programme.languages[0] else f"{self.programme.id}-{self.language}"
+        return base if self.scope == "programme" else f"{base}-{self.units[0].code}"
+
+    def gettext(self, message: str) -> str:
+        """Translate an interface string (item titles and the like) into the package's language."""
+        return translations(self.language).gettext(message)
 
     @property
     def title(self) -> str:
@@ -47,12 +55,15 @@ class Job:
         if self.scope == "programme":
             return self.programme.description
         unit = self.units[0].unit
-        return (f"{unit.summary} ECVET unit {unit.code} of the {self.programme.title}: EQF level {unit.eqf_level}, "
-                f"{format(unit.ecvet_points.normalize(), 'f')} ECVET points, {unit.workload_hours} hours of learner workload.")
+        facts = self.gettext("ECVET unit %(code)s of the %(programme)s: EQF level %(level)s, %(points)s ECVET points, "
+                             "%(hours)s hours of learner workload.") % {
+            "code": unit.code, "programme": self.programme.title, "level": unit.eqf_level,
+            "points": format(unit.ecvet_points.normalize(), "f"), "hours": unit.workload_hours}
+        return f"{unit.summary} {facts}"
 
     @property
     def language(self) -> str:
-        return self.programme.languages[0]
+        return self.lang or self.programme.languages[0]
 
     @property
     def eqf_level(self) -> int:

@@ -63,16 +63,16 @@ class _CommonCartridge:
         E = ElementMaker(namespace=p.manifest_ns, nsmap={None: p.manifest_ns, "lomimscc": p.lom_ns,
                                                           "lom": p.resource_lom_ns, "xsi": XSI})
         overview = site.page(job.programme.id, "overview")
-        general = [_page_item(E, overview, "Programme overview")]
+        general = [_page_item(E, overview, job.gettext("Programme overview"))]
         resources = [_page_resource(E, site, overview)]
         profile = next((p for p in site.pages if p.kind == "profile"), None)
         if profile:
             # Moodle drops the scripts of a web-content page; a file resource keeps the page working
-            general.append(_page_item(E, profile, "Self-assessment: where do you stand?"))
+            general.append(_page_item(E, profile, job.gettext("Self-assessment: where do you stand?")))
             resources.append(E.resource(*[E.file(href=path) for path in [profile.path, *_PROFILE_FILES]],
                                         identifier=f"RES-{profile.id}", type=self.profile.application_type,
                                         href=profile.path))
-        sections = [E.item(E.title("Programme overview"), *general, identifier="SEC-overview")]
+        sections = [E.item(E.title(job.gettext("Programme overview")), *general, identifier="SEC-overview")]
         for unit in job.units:
             items, unit_resources = self._unit(E, job, site, unit)
             sections.append(E.item(E.title(f"{unit.code} {unit.unit.title}"), *items, identifier=f"SEC-{unit.code}"))
@@ -99,25 +99,28 @@ class _CommonCartridge:
         for page in site.pages_of(unit.code):
             if page.kind == "profile":
                 continue  # in the programme overview section
-            title = "About this unit" if page.kind == "unit" else (
-                f"Case study: {page.title}" if page.kind == "case" else page.title)
+            title = job.gettext("About this unit") if page.kind == "unit" else (
+                job.gettext("Case study: %(title)s") % {"title": page.title} if page.kind == "case" else page.title)
             items.append(_page_item(E, page, title))
             resources.append(_page_resource(E, site, page))
         for index, reading in enumerate(unit.unit.further_reading, start=1):
             ident = f"WL-{unit.code}-{index:02d}"
-            items.append(E.item(E.title(f"Further reading: {reading.title}"), identifier=f"ITEM-{ident}",
+            items.append(E.item(E.title(job.gettext("Further reading: %(title)s") % {"title": reading.title}),
+                                identifier=f"ITEM-{ident}",
                                 identifierref=f"RES-{ident}"))
             resources.append(E.resource(E.file(href=_weblink_path(unit, index)), identifier=f"RES-{ident}",
                                         type=self.profile.weblink_type))
         if unit.quiz:
             ident = f"QZ-{unit.code}"
-            items.append(E.item(E.title(f"Quiz: {unit.quiz.title}"), identifier=f"ITEM-{ident}",
+            items.append(E.item(E.title(job.gettext("Quiz: %(title)s") % {"title": unit.quiz.title}),
+                                identifier=f"ITEM-{ident}",
                                 identifierref=f"RES-{ident}"))
             resources.append(E.resource(E.file(href=_quiz_path(unit)), identifier=f"RES-{ident}",
                                         type=self.profile.assessment_type))
         if unit.unit.discussion:
             ident = f"DT-{unit.code}"
-            items.append(E.item(E.title(f"Discussion: {unit.unit.discussion.title}"), identifier=f"ITEM-{ident}",
+            items.append(E.item(E.title(job.gettext("Discussion: %(title)s") % {"title": unit.unit.discussion.title}),
+                                identifier=f"ITEM-{ident}",
                                 identifierref=f"RES-{ident}"))
             resources.append(E.resource(E.file(href=_topic_path(unit)), identifier=f"RES-{ident}",
                                         type=self.profile.topic_type))
@@ -126,7 +129,7 @@ class _CommonCartridge:
     def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
         for path in sorted(site.files):
             yield ZipEntry(path, site.files[path])
-        qti = QtiWriter()
+        qti = QtiWriter(job.gettext)
         quizzes = [unit.quiz for unit in job.units if unit.quiz]
         for unit in job.units:
             if unit.quiz:
@@ -176,9 +179,10 @@ def _topic_html(job: Job, unit: UnitSource) -> str:
     from markupsafe import escape
 
     assert unit.unit.discussion is not None
-    return (f"<p>{escape(unit.unit.discussion.prompt)}</p>"
-            f"<p>In this programme learners are also teachers: share what works in your cluster, and answer "
-            f"at least one colleague from another country. (Unit {escape(unit.code)}, {escape(job.programme.title)})</p>")
+    invitation = job.gettext("In this programme learners are also teachers: share what works in your cluster, and answer "
+                             "at least one colleague from another country. (Unit %(code)s, %(programme)s)") % {
+        "code": escape(unit.code), "programme": escape(job.programme.title)}
+    return f"<p>{escape(unit.unit.discussion.prompt)}</p><p>{invitation}</p>"
 
 
 def _xml(element: etree._Element) -> bytes:

@@ -10,6 +10,7 @@ from typing import Final, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from generator.diagnostics import Diagnostic, error
+from generator.i18n import source_hash
 from generator.load.frontmatter import split_front_matter
 from generator.load.markdown import scan_markdown
 from generator.load.yamlsource import Positions, parse_yaml
@@ -24,6 +25,8 @@ from generator.model import (
     Programme,
     Quiz,
     SourceModel,
+    Translation,
+    TranslationMeta,
     Unit,
     UnitSource,
 )
@@ -33,7 +36,7 @@ MAX_SOURCE_BYTES: Final = 2 * 1024 * 1024
 PROGRAMME_FILE: Final = PurePosixPath("curriculum/programme.yaml")
 COMPETENCES_FILE: Final = PurePosixPath("curriculum/competences.yaml")
 QUIZ_FILE: Final = "quiz.yaml"
-_TRANSLATION = re.compile(r"\.[a-z]{2,3}\.md$")
+_TRANSLATION = re.compile(r"\.([a-z]{2,3}(?:-[A-Z]{2})?)\.md$")
 
 
 def load_project(root: Path) -> tuple[Curriculum, list[Diagnostic]]:
@@ -79,15 +82,45 @@ def _load_units(root: Path, diags: list[Diagnostic]) -> tuple[tuple[UnitSource, 
 def _load_lessons(root: Path, folder: Path, rel_folder: PurePosixPath, unit_code: str,
                   diags: list[Diagnostic]) -> list[Lesson]:
     lessons = []
-    for path in sorted(folder.glob("*.md")):
-        if _TRANSLATION.search(path.name) or path.name.lower() == "readme.md":
-            continue
+    for path in _sources(folder, rel_folder, diags):
         rel = rel_folder / path.name
         loaded = _load_markdown(root, rel, LessonMeta, diags)
         if loaded:
-            meta, positions, doc = loaded
-            lessons.append(Lesson(meta, unit_code, rel, positions, doc))
+            meta, positions, doc, text = loaded
+            lessons.append(Lesson(meta, unit_code, rel, positions, doc, source_hash(text),
+                                  _load_translations(root, path, rel_folder, diags)))
     return lessons
+
+
+def _sources(folder: Path, rel_folder: PurePosixPath, diags: list[Diagnostic]) -> list[Path]:
+    """Markdown sources of a folder; translations are loaded with their source, and orphans reported."""
+    sources = []
+    for path in sorted(folder.glob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        match = _TRANSLATION.search(path.name)
+        if not match:
+            sources.append(path)
+        elif not (folder / (path.name[: match.start()] + ".md")).exists():
+            diags.append(error("CUR272", f"translation '{path.name}' has no source file "
+                                         f"'{path.name[: match.start()]}.md'", rel_folder / path.name, 1,
+                               hint="Rename it after the file it translates, or delete it."))
+    return sources
+
+
+def _load_translations(root: Path, source: Path, rel_folder: PurePosixPath,
+                       diags: list[Diagnostic]) -> tuple[Translation, ...]:
+    found = []
+    for path in sorted(source.parent.glob(f"{source.stem}.*.md")):
+        match = _TRANSLATION.fullmatch(path.name[len(source.stem):])
+        if not match:
+            continue
+        rel = rel_folder / path.name
+        loaded = _load_markdown(root, rel, TranslationMeta, diags)
+        if loaded:
+            meta, positions, doc, _ = loaded
+            found.append(Translation(match.group(1), meta, rel, positions, doc))
+    return tuple(found)
 
 
 def _load_case_studies(root: Path, diags: list[Diagnostic]) -> list[CaseStudy]:
@@ -95,14 +128,14 @@ def _load_case_studies(root: Path, diags: list[Diagnostic]) -> list[CaseStudy]:
     if not folder.is_dir():
         return []
     cases = []
-    for path in sorted(folder.glob("*.md")):
-        if _TRANSLATION.search(path.name) or path.name.lower() == "readme.md":
-            continue
-        rel = PurePosixPath("case_studies", path.name)
+    rel_folder = PurePosixPath("case_studies")
+    for path in _sources(folder, rel_folder, diags):
+        rel = rel_folder / path.name
         loaded = _load_markdown(root, rel, CaseStudyMeta, diags)
         if loaded:
-            meta, positions, doc = loaded
-            cases.append(CaseStudy(meta, rel, positions, doc))
+            meta, positions, doc, text = loaded
+            cases.append(CaseStudy(meta, rel, positions, doc, source_hash(text),
+                                   _load_translations(root, path, rel_folder, diags)))
     return cases
 
 
@@ -159,7 +192,7 @@ def _load_yaml_model(root: Path, rel: PurePosixPath, model: type[M], diags: list
 
 
 def _load_markdown(root: Path, rel: PurePosixPath, model: type[M], diags: list[Diagnostic],
-                   ) -> tuple[M, Positions, Document] | None:
+                   ) -> tuple[M, Positions, Document, str] | None:
     text = read_source(root, rel, diags)
     if text is None:
         return None
@@ -175,7 +208,7 @@ def _load_markdown(root: Path, rel: PurePosixPath, model: type[M], diags: list[D
     meta = _validate(model, data, positions, rel, diags)
     if meta is None:
         return None
-    return meta, positions, scan_markdown(split.body, split.body_line)
+    return meta, positions, scan_markdown(split.body, split.body_line), text
 
 
 def _validate(model: type[M], data: object, positions: Positions, rel: PurePosixPath,
@@ -188,15 +221,17 @@ def _validate(model: type[M], data: object, positions: Positions, rel: PurePosix
         return model.model_validate(data)
     except ValidationError as exc:
         for problem in exc.errors(include_url=False):
-            diags.append(_diagnostic_from(problem, positions, rel))
+            diags.append(_diagnostic_from(problem, data, positions, rel))
         return None
 
 
-def _diagnostic_from(problem: object, positions: Positions, rel: PurePosixPath) -> Diagnostic:
+def _diagnostic_from(problem: object, data: object, positions: Positions, rel: PurePosixPath) -> Diagnostic:
     assert isinstance(problem, dict)
-    loc = tuple(part for part in problem["loc"] if isinstance(part, int) or not _is_type_tag(part))
-    dotted = _dotted(loc)
     kind = problem["type"]
+    loc = _source_path(data, tuple(problem["loc"]), keep_last=kind == "missing")
+    dotted = _dotted(loc)
+    if not loc:
+        return error("CUR104", f"{problem['msg']}", rel, positions.line(), hint=_type_hint(kind))
     if kind == "missing":
         return error("CUR111", f"missing required field '{dotted}'", rel, positions.line(*loc[:-1]),
                      hint=f"Add '{loc[-1]}:' here; docs/authoring.md lists every field.")
@@ -214,9 +249,24 @@ def _diagnostic_from(problem: object, positions: Positions, rel: PurePosixPath) 
                  column=positions.column(*loc), hint=_type_hint(kind))
 
 
-def _is_type_tag(part: object) -> bool:
-    # pydantic adds union-member and constraint names (e.g. 'tuple[...]', 'constrained-str') to loc
-    return isinstance(part, str) and ("[" in part or part in {"str", "int", "constrained-str", "function-after"})
+def _source_path(data: object, loc: tuple[object, ...], keep_last: bool) -> tuple[str | int, ...]:
+    """The parts of pydantic's `loc` that exist in the YAML data.
+
+    pydantic inserts union-member and validator names (`tuple[...]`, `constrained-str`) into `loc`; keys
+    an author wrote can look just the same, so follow the data instead of guessing from the names.
+    """
+    path: list[str | int] = []
+    node = data
+    for index, part in enumerate(loc):
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif keep_last and index == len(loc) - 1 and isinstance(part, str | int):
+            path.append(part)  # the missing field's own name
+    return tuple(path)
 
 
 def _dotted(loc: tuple[object, ...]) -> str:
@@ -235,6 +285,7 @@ def _type_hint(kind: str) -> str | None:
         "date_from_datetime_parsing": "Write the date as YYYY-MM-DD.",
         "tuple_type": "Write a list, e.g. [a, b].",
         "too_short": "Add at least one entry.",
+        "string_type": "Put the value in quotes so YAML keeps it as text (e.g. a number-like id).",
     }.get(kind)
 
 

@@ -8,6 +8,7 @@ page's <body> and breaks links between page files (see MOODLE.md).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -17,34 +18,41 @@ from typing import Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from generator.model import CaseStudy, Curriculum, Lesson, UnitSource
+from generator.i18n import N_, translations
+from generator.model import CaseStudy, Curriculum, Document, Lesson, UnitSource
 from generator.render.markdown import MarkdownRenderer, Resolved
 from generator.render.quiz import QuizRenderer, quiz_id
 from generator.render.selfassessment import PAGE as PROFILE_PAGE
 from generator.render.selfassessment import PAGE_ID as PROFILE_ID
 from generator.render.selfassessment import self_assessment_data
 from generator.render.site import Page, Site, relative_href
+from generator.render.timeline import layout_timeline
+from generator.render.ui_strings import ui_strings_json
 
 Style = Literal["package", "cc"]
 ASSETS = ("style.css", "runtime.js", "quiz.js", "selfassessment.js")
 PROFILE_ASSETS = ("style.css", "runtime.js", "selfassessment.js")
-KIND_LABELS = {"knowledge": "Knowledge", "skills": "Skills", "competence": "Competence"}
+KIND_LABELS = {"knowledge": N_("Knowledge"), "skills": N_("Skills"), "competence": N_("Competence")}
+DELIVERY_LABELS = {"online": N_("online"), "on-site": N_("on-site"), "hybrid": N_("hybrid (online and on-site)")}
 
 
-def make_env() -> Environment:
+def make_env(lang: str = "en") -> Environment:
     env = Environment(loader=PackageLoader("generator", "templates"), autoescape=select_autoescape(),
-                      undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters["months"] = months_label
+                      undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
-def months_label(months: tuple[int, ...] | list[int]) -> str:
+def months_label(months: tuple[int, ...] | list[int], gettext: Callable[[str], str] = lambda text: text) -> str:
     ordered = sorted(months)
     if not ordered:
         return ""
     if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 1:
-        return f"Months {ordered[0]}–{ordered[-1]}"
-    return ("Month " if len(ordered) == 1 else "Months ") + ", ".join(map(str, ordered))
+        return gettext("Months %(first)s–%(last)s") % {"first": ordered[0], "last": ordered[-1]}
+    if len(ordered) == 1:
+        return gettext("Month %(month)s") % {"month": ordered[0]}
+    return gettext("Months %(months)s") % {"months": ", ".join(map(str, ordered))}
 
 
 def points(value: Decimal) -> str:
@@ -87,13 +95,16 @@ def media_path(source: PurePosixPath) -> str:
 
 
 class _Renderer:
-    def __init__(self, course: Curriculum, style: Style, units: tuple[UnitSource, ...]) -> None:
+    def __init__(self, course: Curriculum, style: Style, units: tuple[UnitSource, ...], lang: str | None) -> None:
         assert course.programme is not None
         self.course = course
         self.programme = course.programme
         self.style = style
         self.units = units
-        self.env = make_env()
+        self.source_lang = self.programme.languages[0]
+        self.lang = lang or self.source_lang
+        self._ = translations(self.lang).gettext
+        self.env = make_env(self.lang)
         self.markdown = MarkdownRenderer()
         self.site = Site(style)
         self.lessons = {lesson.id: lesson for unit in course.units for lesson in unit.lessons}
@@ -162,32 +173,45 @@ class _Renderer:
                                            tuple(o.id for o in unit.unit.learning_outcomes)),
                    self._unit_context(unit, path, cases))
         sequence = [Link(unit.unit.title, unit_path(unit), target_id=unit.code)]
-        sequence += [Link(lesson.meta.title, lesson_path(lesson), target_id=lesson.id) for lesson in unit.lessons]
+        sequence += [Link(self.title_of(lesson), lesson_path(lesson), target_id=lesson.id) for lesson in unit.lessons]
         if self._has_quiz_page(unit):
             assert unit.quiz is not None
             sequence.append(Link(unit.quiz.title, quiz_path(unit), target_id=quiz_id(unit)))
         for index, lesson in enumerate(unit.lessons, start=1):
             lpath = lesson_path(lesson)
-            page = Page(lpath, lesson.id, lesson.meta.title, "lesson", unit.code, lesson.meta.outcome_ids)
-            body = self.markdown.render(lesson.doc.body, self.resolver(lpath, lesson.file))
-            self._page(lpath, "lesson.html", page, self._lesson_context(unit, lesson, lpath, body, sequence, index))
+            page = Page(lpath, lesson.id, self.title_of(lesson), "lesson", unit.code, lesson.meta.outcome_ids)
+            doc, content_lang = self._content(lesson)
+            body = self.markdown.render(doc.body, self.resolver(lpath, lesson.file))
+            context = self._lesson_context(unit, lesson, lpath, body, sequence, index)
+            self._page(lpath, "lesson.html", page, {**context, "content_lang": content_lang})
         if self._has_quiz_page(unit):
             self._quiz(unit)
         for case in cases:
             cpath = case_path(case)
             if any(p.path == cpath for p in self.site.pages):
                 continue  # a case serving several units is rendered once, under its first unit
-            page = Page(cpath, case.id, case.meta.title, "case", unit.code)
-            body = self.markdown.render(case.doc.body, self.resolver(cpath, case.file))
+            page = Page(cpath, case.id, self.title_of(case), "case", unit.code)
+            doc, content_lang = self._content(case)
+            body = self.markdown.render(doc.body, self.resolver(cpath, case.file))
             self._page(cpath, "case.html", page, {**self._common(cpath, unit), "case": case, "body": Markup(body),
-                                                   "countries": _countries(case)})
+                                                   "title": self.title_of(case), "countries": _countries(case),
+                                                   "content_lang": content_lang})
+
+    def title_of(self, item: Lesson | CaseStudy) -> str:
+        translation = item.translation(self.lang)
+        return translation.meta.title if translation else item.meta.title
+
+    def _content(self, item: Lesson | CaseStudy) -> tuple[Document, str]:
+        """The body in the build's language where a translation exists, else in the source language."""
+        translation = item.translation(self.lang)
+        return (translation.doc, self.lang) if translation else (item.doc, self.source_lang)
 
     def _self_assessment(self, home_unit: str | None) -> None:
         """One page for the programme, filed under its first unit (the orientation, where learners take it)."""
         assert self.course.competences is not None
         for name in PROFILE_ASSETS:  # cartridges ship it as a file resource with its own assets
             self.site.files[f"assets/{name}"] = resources.files("generator").joinpath("static", name).read_bytes()
-        page = Page(PROFILE_PAGE, PROFILE_ID, "Self-assessment", "profile", home_unit)
+        page = Page(PROFILE_PAGE, PROFILE_ID, self._("Self-assessment"), "profile", home_unit)
         comp = self.course.competences
         self._page(PROFILE_PAGE, "self_assessment.html", page, {
             **self._common(PROFILE_PAGE, None), "standalone": True, "scale": comp.rating_scale,
@@ -201,7 +225,7 @@ class _Renderer:
     def _quiz(self, unit: UnitSource) -> None:
         assert unit.quiz is not None
         path = quiz_path(unit)
-        renderer = QuizRenderer(self.markdown)
+        renderer = QuizRenderer(self.markdown, self._)
         outcomes = tuple(sorted({ref for q in unit.quiz.questions for ref in q.outcome_ids}))
         page = Page(path, quiz_id(unit), unit.quiz.title, "quiz", unit.code, outcomes)
         questions = renderer.views(unit.quiz)
@@ -219,7 +243,11 @@ class _Renderer:
     def _common(self, path: str, unit: UnitSource | None) -> dict[str, object]:
         return {
             "programme": self.programme,
-            "lang": self.programme.languages[0],
+            "lang": self.lang,
+            "content_lang": self.source_lang,
+            "source_lang": self.source_lang,
+            "kinds": {kind: self._(label) for kind, label in KIND_LABELS.items()},
+            "ui_strings": ui_strings_json(self.lang),
             "standalone": self.style == "package",
             "asset": lambda name: relative_href(path, f"assets/{name}"),
             "home": relative_href(path, "index.html"),
@@ -231,30 +259,36 @@ class _Renderer:
     def _overview_context(self) -> dict[str, object]:
         rows = []
         schedule = {s.code: s.months for s in self.programme.units}
-        for unit in self.units:
-            rows.append({"unit": unit.unit, "href": unit_path(unit), "months": months_label(schedule.get(unit.code, ())),
+        for unit in self.course.units_in_order():  # the whole programme, linking the units inside this package
+            rows.append({"unit": unit.unit,
+                         "href": unit_path(unit) if unit.code in self.included_units else None,
+                         "months": months_label(schedule.get(unit.code, ()), self._),
                          "points": points(unit.unit.ecvet_points), "lessons": len(unit.lessons)})
         comp = self.course.competences
+        home_unit = self.course.units_in_order()[0].code if self.course.units else None
         return {**self._common("index.html", None), "rows": rows,
+                "delivery": self._(DELIVERY_LABELS[self.programme.delivery_mode]),
+                "timeline": layout_timeline(self.programme, self.course.units_in_order(), self._),
+                "self_assessment_href": PROFILE_PAGE if comp and home_unit in self.included_units else None,
                 "total_points": points(self.programme.ecvet_points),
-                "total_hours": sum(u.unit.workload_hours for u in self.units),
+                "total_hours": sum(u.unit.workload_hours for u in self.course.units),
                 "fields": comp.activity_fields if comp else (),
                 "meetings": sorted(self.programme.meetings, key=lambda m: m.month)}
 
     def _unit_context(self, unit: UnitSource, path: str, cases: list[CaseStudy]) -> dict[str, object]:
         skills = self.course.skills()
-        outcomes_by_kind = [(KIND_LABELS[kind], [o for o in unit.unit.learning_outcomes if o.kind == kind])
+        outcomes_by_kind = [(self._(KIND_LABELS[kind]), [o for o in unit.unit.learning_outcomes if o.kind == kind])
                             for kind in KIND_LABELS]
         developed = sorted({s for o in unit.unit.learning_outcomes for s in o.skill_ids if s in skills})
         schedule = {s.code: s.months for s in self.programme.units}
         return {**self._common(path, unit),
-                "months": months_label(schedule.get(unit.code, unit.unit.months or ())),
+                "months": months_label(schedule.get(unit.code, unit.unit.months or ()), self._),
                 "points": points(unit.unit.ecvet_points),
                 "outcomes_by_kind": [(label, items) for label, items in outcomes_by_kind if items],
                 "skills": [skills[s] for s in developed],
-                "lessons": [Link(lesson.meta.title, relative_href(path, lesson_path(lesson)),
+                "lessons": [Link(self.title_of(lesson), relative_href(path, lesson_path(lesson)),
                                  note=f"{lesson.meta.minutes} min") for lesson in unit.lessons],
-                "cases": [Link(c.meta.title, relative_href(path, case_path(c))) for c in cases],
+                "cases": [Link(self.title_of(c), relative_href(path, case_path(c))) for c in cases],
                 "total_minutes": sum(lesson.meta.minutes for lesson in unit.lessons),
                 "nav": self._nav(path, unit), "runtime_outcomes": ""}
 
@@ -262,7 +296,8 @@ class _Renderer:
                         index: int) -> dict[str, object]:
         outcomes = {o.id: o for o in unit.unit.learning_outcomes}
         previous, following = sequence[index - 1], sequence[index + 1] if index + 1 < len(sequence) else None
-        return {**self._common(path, unit), "lesson": lesson, "body": Markup(body), "number": index,
+        return {**self._common(path, unit), "lesson": lesson, "title": self.title_of(lesson), "body": Markup(body),
+                "number": index,
                 "count": len(unit.lessons),
                 "outcomes": [outcomes[i] for i in lesson.meta.outcome_ids if i in outcomes],
                 "previous": Link(previous.title, relative_href(path, previous.href), target_id=previous.target_id),
@@ -271,12 +306,12 @@ class _Renderer:
                 "nav": self._nav(path, unit), "runtime_outcomes": " ".join(lesson.meta.outcome_ids)}
 
     def _nav(self, path: str, unit: UnitSource) -> list[Link]:
-        items = [Link("About this unit", relative_href(path, unit_path(unit)), unit_path(unit) == path)]
-        items += [Link(f"{i}. {lesson.meta.title}", relative_href(path, lesson_path(lesson)),
+        items = [Link(self._("About this unit"), relative_href(path, unit_path(unit)), unit_path(unit) == path)]
+        items += [Link(f"{i}. {self.title_of(lesson)}", relative_href(path, lesson_path(lesson)),
                        lesson_path(lesson) == path, f"{lesson.meta.minutes} min")
                   for i, lesson in enumerate(unit.lessons, start=1)]
         if self._has_quiz_page(unit):
-            items.append(Link("Quiz", relative_href(path, quiz_path(unit)), quiz_path(unit) == path,
+            items.append(Link(self._("Quiz"), relative_href(path, quiz_path(unit)), quiz_path(unit) == path,
                               target_id=quiz_id(unit)))
         return items
 
@@ -286,7 +321,11 @@ def _countries(case: CaseStudy) -> str:
     return ", ".join(country) if isinstance(country, tuple) else country
 
 
-def render_site(course: Curriculum, style: Style, unit_codes: tuple[str, ...] | None = None) -> Site:
-    """Render the programme (or only `unit_codes`) in one style. The curriculum must have passed `check`."""
+def render_site(course: Curriculum, style: Style, unit_codes: tuple[str, ...] | None = None,
+                lang: str | None = None) -> Site:
+    """Render the programme (or only `unit_codes`) in one style and interface language (default: the source's).
+
+    The curriculum must have passed `check`.
+    """
     units = tuple(u for u in course.units_in_order() if unit_codes is None or u.code in unit_codes)
-    return _Renderer(course, style, units).render()
+    return _Renderer(course, style, units, lang).render()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -46,8 +47,9 @@ def _plain_points(value: Decimal) -> str:
 
 
 class QuizRenderer:
-    def __init__(self, markdown: MarkdownRenderer) -> None:
+    def __init__(self, markdown: MarkdownRenderer, gettext: Callable[[str], str] = lambda text: text) -> None:
         self.markdown = markdown
+        self._ = gettext
 
     def _html(self, text: str, inline: bool = False) -> Markup:
         html = self.markdown.render(text, lambda target, is_image: Resolved(None)).strip()
@@ -65,7 +67,7 @@ class QuizRenderer:
             return QuestionView(q.id, q.type, self._html(q.text), points, choices)
         if q.type == "true-false":
             return QuestionView(q.id, q.type, self._html(q.text), points,
-                                (Choice("true", Markup("True")), Choice("false", Markup("False"))))
+                                (Choice("true", Markup.escape(self._("True"))), Choice("false", Markup.escape(self._("False")))))
         if q.type == "matching":
             rights = _matching_rights(q)
             return QuestionView(q.id, q.type, self._html(q.text), points,

@@ -9,6 +9,7 @@
   var keyNode = document.getElementById("quiz-key");
   if (!form || !keyNode) { return; }
   var key = JSON.parse(keyNode.textContent);
+  var t = (window.CurriculumI18n || { t: function (k) { return k; } }).t;
   var runtime = window.CurriculumRuntime || {};
   var session = runtime.session && runtime.session.active ? runtime.session : null;
   var is2004 = session && session.found.version === "2004";
@@ -226,8 +227,8 @@
   function show(q, r) {
     var box = document.getElementById("feedback-" + q.id);
     var parts = [];
-    var label = r.result === "correct" ? "Correct." : r.result === "neutral" ? "Saved for your tutor." : "Not quite.";
-    parts.push("<p class=\"feedback__verdict\">" + label + "</p>");
+    var label = t(r.result);
+    parts.push("<p class=\"feedback__verdict\">" + escapeHtml(label) + "</p>");
     if (q.options) {
       q.options.forEach(function (o) {
         var chosen = Array.isArray(r.value) ? r.value.indexOf(o.key) >= 0 : r.value === o.key;
@@ -236,11 +237,12 @@
     }
     if (q.type === "matching") {
       var lefts = Object.keys(q.pairs), good = lefts.filter(function (l) { return r.value[l] === q.pairs[l]; }).length;
-      parts.push("<p>" + good + " of " + lefts.length + " matched correctly.</p>");
+      parts.push("<p>" + escapeHtml(t("matched", { good: good, total: lefts.length })) + "</p>");
     }
-    if (r.result === "incorrect" && q.type === "short") { parts.push("<p>Accepted answer: " + escapeHtml(q.answers[0]) + "</p>"); }
+    if (r.result === "incorrect" && q.type === "short") { parts.push("<p>" + escapeHtml(t("accepted", { answer: q.answers[0] })) + "</p>"); }
     if (r.result === "incorrect" && q.type === "numerical") {
-      parts.push("<p>Accepted answer: " + q.value + (q.tolerance ? " (± " + q.tolerance + ")" : "") + "</p>");
+      var accepted = q.value + (q.tolerance ? " (± " + q.tolerance + ")" : "");
+      parts.push("<p>" + escapeHtml(t("accepted", { answer: accepted })) + "</p>");
     }
     if (r.result === "correct" && q.feedback.correct) { parts.push(q.feedback.correct); }
     if (r.result === "incorrect" && q.feedback.incorrect) { parts.push(q.feedback.incorrect); }
@@ -264,9 +266,8 @@
     var box = document.getElementById("quiz-result");
     box.hidden = false;
     box.className = "quiz__result " + (percent >= key.passMark ? "quiz__result--passed" : "quiz__result--failed");
-    box.textContent = "Your score: " + percent + " % (" + Math.round(total * 100) / 100 + " of " + possible +
-      " points). " + (percent >= key.passMark ? "You passed (pass mark " + key.passMark + " %)."
-                                              : "You need " + key.passMark + " % to pass: review the feedback and try again.");
+    box.textContent = t("score", { percent: percent, total: Math.round(total * 100) / 100, possible: possible }) + " " +
+      t(percent >= key.passMark ? "passed" : "failed", { mark: key.passMark });
     box.focus();
     save(true);
     if (session) { report(results, total, possible); }

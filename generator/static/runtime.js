@@ -6,6 +6,17 @@
   "use strict";
   var MAX_HOPS = 10;
 
+  // Interface strings in the build's language, from the page (see render/ui_strings.py).
+  var strings = {};
+  try { strings = JSON.parse((document.getElementById("ui-strings") || {}).textContent || "{}"); } catch (e) { strings = {}; }
+  function t(key, values) {
+    var text = Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : key;
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
+  window.CurriculumI18n = { t: t };
+
   function findIn(win, name) {
     var hops = 0;
     while (win && hops <= MAX_HOPS) {
@@ -105,7 +116,7 @@
   };
 
   function markDone(box) {
-    if (box) { box.textContent = "You have reached the end of this page. It is marked as completed."; }
+    if (box) { box.textContent = t("completed"); }
   }
 
   function watchEnd(onEnd) {
