@@ -37,6 +37,10 @@ class RatingsFile(BaseModel):
     """A self-assessment as saved by the self-assessment page or written by hand (JSON)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    format: Literal["curriculum-self-assessment/1"] | None = None
+    """Written by the self-assessment page, so a file can be recognised."""
+    programme: str | None = None
+    """Id of the programme whose profile was rated (the page writes it)."""
     career_path: Annotated[str, Field(min_length=1)] | None = None
     """Career path id from programme.yaml; `--path` overrides it."""
     country: Country | None = None
@@ -188,6 +192,10 @@ def parse_ratings(text: str, file: PurePosixPath | None, course: Curriculum, car
         return None, [_shape_error(e, text, file) for e in exc.errors()]
     chosen_path = career_path or source.career_path
     chosen_country = country or source.country
+    if source.programme and course.programme and source.programme != course.programme.id:
+        diags.append(warning("CUR509", f"the ratings were taken for programme '{source.programme}', not "
+                                       f"'{course.programme.id}'", file, _line_of(text, '"programme"'),
+                             hint="Check that you passed the right curriculum folder; skill ids may differ."))
     diags += _check_career_path(chosen_path, course, file, text)
     diags += _check_country(chosen_country, file)
     levels, level_diags = _check_levels(source.ratings, course, file, text)

@@ -270,3 +270,18 @@ def test_cli_profile_exits_1_on_errors_and_2_on_bad_options(tmp_path: Path) -> N
     result = runner.invoke(cli, ["profile", "--ratings", str(path), "--format", "json", str(MINIMAL)])
     assert result.exit_code == 1 and json.loads(result.stdout)["profile"] is None
     assert runner.invoke(cli, ["profile", "--ratings", str(path), "--country", "SE", str(MINIMAL)]).exit_code == 2
+
+
+def test_a_file_downloaded_from_the_self_assessment_page_is_read_as_is() -> None:
+    """Regression: the page writes 'format' and 'programme', which the CLI first refused."""
+    from generator import load_project
+    from generator.profile import parse_ratings
+
+    course, _ = load_project(REPO)
+    ratings = {s.id: 2 for f in course.competences.activity_fields for s in f.skills}  # type: ignore[union-attr]
+    page_file = json.dumps({"format": "curriculum-self-assessment/1", "programme": "cmp", "career_path": "technology-scout",
+                            "country": None, "ratings": ratings, "taken": "2026-11-20"})
+    result, diags = parse_ratings(page_file, None, course)
+    assert result is not None and diags == []
+    other, diags = parse_ratings(page_file.replace('"cmp"', '"other"'), None, course)
+    assert other is not None and [d.code for d in diags] == ["CUR509"]

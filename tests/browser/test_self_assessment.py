@@ -94,3 +94,31 @@ def test_in_an_lms_the_profile_is_kept_in_suspend_data_and_objectives(browser: A
     assert objectives[0] == ["profile-F01", "0.5"] and len(objectives) == 10
     saved = json.loads(page.evaluate("window.saved"))
     assert saved["ratings"]["F10.S05"] == 2
+
+
+@pytest.mark.parametrize("country", [None, "FR", "CH"])
+def test_the_page_and_curriculum_profile_agree_on_gaps_and_units(browser: Any, lms: tuple[str, Path],
+                                                              orientation: Path, country: str | None) -> None:
+    """The gap analysis exists twice (JavaScript offline, Python for coaches): both must give the same answer."""
+    import random
+
+    from generator import load_project
+    from generator.profile import analyse, parse_ratings
+
+    url, folder = lms
+    unpack(orientation, folder)
+    course, _ = load_project(REPO)
+    rnd = random.Random(country or "none")
+    ratings = {s.id: rnd.randint(0, 4) for f in course.competences.activity_fields  # type: ignore[union-attr]
+               for s in f.skills}
+    state = {"career_path": "cluster-manager", "country": country, "ratings": ratings}
+    parsed, diags = parse_ratings(json.dumps(state), None, course)
+    assert parsed is not None and not [d for d in diags if d.is_error]
+    python = analyse(course, parsed)
+    page = browser.new_page()
+    page.goto(f"{url}/pkg/self-assessment.html")
+    js = page.evaluate("state => { const r = window.CurriculumProfile.analyse(state); return {"
+                       "gaps: r.gaps.map(g => [g.id, g.weighted]), units: r.units.map(u => [u.unit.code, u.value])}; }",
+                       state)
+    assert [[g.id, g.weighted_gap] for g in python.largest_gaps] == js["gaps"]
+    assert [[u.code, u.score] for u in python.recommended_units] == js["units"]
