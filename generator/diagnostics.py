@@ -115,6 +115,7 @@ CODES: Final[dict[str, str]] = {
     "CUR266": "unit has no quiz",
     "CUR267": "matching question repeats an item",
     "CUR268": "question type has no Common Cartridge equivalent and falls back",
+    "CUR269": "quiz text shows an image, which quizzes cannot carry",
     # check: translations
     "CUR270": "lesson or case study lacks a translation into a programme language",
     "CUR271": "translation is stale: its source changed after it was translated",

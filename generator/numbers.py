@@ -16,7 +16,8 @@ def accepted_numbers(question: Question) -> list[str]:
     if tolerance == 0:
         return [format(value.normalize(), "f")]
     low, high = value - tolerance, value + tolerance
-    whole = range(int(low.to_integral_value(rounding="ROUND_CEILING")), int(high.to_integral_value(rounding="ROUND_FLOOR")) + 1)
-    if value == value.to_integral_value() and 0 < len(whole) <= MAX_EXPANDED_VALUES:
-        return [str(n) for n in whole]
-    return [format(value.normalize(), "f")]
+    if value != value.to_integral_value() or high - low >= MAX_EXPANDED_VALUES:  # no range() of 10^29 numbers
+        return [format(value.normalize(), "f")]
+    first = int(low.to_integral_value(rounding="ROUND_CEILING"))
+    last = int(high.to_integral_value(rounding="ROUND_FLOOR"))
+    return [str(n) for n in range(first, last + 1)] or [format(value.normalize(), "f")]

@@ -380,3 +380,53 @@ def test_matching_items_must_differ(make_project: MakeProject) -> None:
 def test_duplicate_question_ids(make_project: MakeProject) -> None:
     root = make_project(quiz_with("id: U01-Q2", "id: U01-Q1"))
     assert found(root, "CUR201") == [("CUR201", QUIZ, 16)]
+
+
+# --- regressions found in review -----------------------------------------------------------------
+
+def test_raw_html_split_across_lines_is_still_caught(make_project: MakeProject) -> None:
+    root = make_project(body_of("## A\n\nText <span\ntitle=x onclick=alert(1)>y</span>\n"))
+    assert found(root, "CUR246") == [("CUR246", LESSON, 9)]  # the onclick, on the line the tag opens
+
+
+def test_translations_are_checked_like_their_sources(make_project: MakeProject) -> None:
+    root = make_project({"modules/01-basics/02-mapping.de.md": "---\ntitle: T\ntranslated_from: 'abcdef012345'\n---\n"
+                         "## A\n\n<script>x()</script> ![Karte](images/none.png)\n"})
+    assert {c for c, f, _ in found(root) if f == "modules/01-basics/02-mapping.de.md"} >= {"CUR246", "CUR243"}
+
+
+def test_quiz_text_is_checked_like_lesson_text(make_project: MakeProject) -> None:
+    root = make_project(quiz_with("text: What is a cluster?", "text: 'What is a <iframe src=x></iframe> cluster?'"))
+    assert found(root, "CUR246") == [("CUR246", QUIZ, 7)]
+
+
+def test_quizzes_cannot_show_images(make_project: MakeProject) -> None:
+    root = make_project(quiz_with("text: What is a cluster?", "text: 'See ![map](images/map.svg)'"))
+    assert found(root, "CUR269") == [("CUR269", QUIZ, 7)]
+
+
+def test_a_link_to_a_folder_is_not_a_file(make_project: MakeProject) -> None:
+    root = make_project(body_of("## A\n\n[the images](images/)\n"))
+    assert found(root, "CUR243") == [("CUR243", LESSON, 9)]
+
+
+def test_more_options_than_letters_are_refused(make_project: MakeProject) -> None:
+    options = "".join(f"      - text: Option {n}\n" for n in range(27))
+    root = make_project(quiz_with("      - text: A trade fair\n", "      - text: A trade fair\n" + options))
+    assert ("CUR262", QUIZ, 4) in found(root)
+
+
+def test_a_huge_numerical_tolerance_does_not_break_check(make_project: MakeProject) -> None:
+    root = make_project(quiz_with("    value: 50\n    tolerance: 5", "    value: 1e30\n    tolerance: 1e29"))
+    assert [c for c, _, _ in found(root)] == ["CUR268", "CUR268"]
+
+
+def test_ids_must_differ_across_lessons_cases_and_units(make_project: MakeProject) -> None:
+    root = make_project({"case_studies/energy.md": replace("minimal", "case_studies/energy.md", "id: energy", "id: U01-L2")})
+    assert found(root, "CUR201") == [("CUR201", "case_studies/energy.md", 2)]
+
+
+def test_destinations_in_angle_brackets_are_checked(make_project: MakeProject) -> None:
+    """Regression (review): '![](<a b.png>)' escaped the line scan, so its alt text and file went unchecked."""
+    root = make_project(body_of("## A\n\n![](<images/no such.png>)\n"))
+    assert sorted(c for c, _, _ in found(root) if c != "CUR268") == ["CUR243", "CUR244"]

@@ -44,10 +44,18 @@ def check_bodies(course: Curriculum) -> Iterator[Diagnostic]:
     lessons = {lesson.id for lesson in course.lessons}
     cases = {case.id for case in course.case_studies}
     documents: list[Lesson | CaseStudy] = [*course.lessons, *course.case_studies]
-    for item in documents:
-        yield from _check_refs(course.root, item.file, item.doc, lessons, cases)
-        yield from _check_html(item.file, item.doc)
-        yield from _check_headings(item.file, item.doc)
+    bodies = [(item.file, item.doc) for item in documents]
+    bodies += [(t.file, t.doc) for item in documents for t in item.translations]  # rendered just the same
+    for file, doc in bodies:
+        yield from check_document(course.root, file, doc, lessons, cases)
+
+
+def check_document(root: Path, file: PurePosixPath, doc: Document, lessons: set[str], cases: set[str],
+                   ) -> Iterator[Diagnostic]:
+    """Every rule about a Markdown body: links, images, raw HTML and headings."""
+    yield from _check_refs(root, file, doc, lessons, cases)
+    yield from _check_html(file, doc)
+    yield from _check_headings(file, doc)
 
 
 def _check_refs(root: Path, file: PurePosixPath, doc: Document, lessons: set[str], cases: set[str],
@@ -97,7 +105,7 @@ def _check_local_file(root: Path, file: PurePosixPath, target: str, line: int, i
         elif part != ".":
             parts.append(part)
     resolved = root.joinpath(*parts)
-    if not resolved.exists():
+    if not resolved.is_file():
         yield error("CUR243", f"{'image' if is_image else 'linked file'} '{target}' does not exist", file, line,
                     hint=f"Looked for {PurePosixPath(*parts)}; fix the path or add the file.")
         return

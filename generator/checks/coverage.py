@@ -15,7 +15,7 @@ def check_outcomes_taught_and_assessed(course: Curriculum) -> Iterator[Diagnosti
     for unit in course.units:
         if not unit.lessons:
             yield error("CUR213", f"unit {unit.code} has no lessons", unit.file, unit.positions.line("code"),
-                        hint=f"Add lessons as {unit.folder}/01-slug.md (curriculum new lesson).")
+                        hint=f"Add lessons as {unit.folder}/01-slug.md (docs/authoring.md, Lessons).")
         taught = {ref for lesson in unit.lessons for ref in lesson.meta.outcome_ids}
         assessed = set(unit.unit.assessment.outcome_ids)
         for i, outcome in enumerate(unit.unit.learning_outcomes):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
+from generator.checks.content import check_document
 from generator.diagnostics import Diagnostic, error, note, warning
+from generator.load.markdown import scan_markdown
 from generator.model import Curriculum, Question, UnitSource
 from generator.numbers import accepted_numbers
 
@@ -19,6 +21,7 @@ TYPE_FIELDS: Final[dict[str, frozenset[str]]] = {
     "essay": frozenset({"guidance"}),
 }
 TYPED: Final = frozenset().union(*TYPE_FIELDS.values())
+MAX_OPTIONS: Final = 26
 CC11_FALLBACK: Final = {
     "numerical": "the Common Cartridge QTI profile has no numerical type: the cartridges carry a fill-in-the-blank "
                  "question accepting {accepted}",
@@ -28,8 +31,12 @@ CC11_FALLBACK: Final = {
 
 
 def check_quizzes(course: Curriculum) -> Iterator[Diagnostic]:
-    """Diagnostics: CUR260-CUR268."""
+    """Diagnostics: CUR260-CUR269, and the body rules (CUR240-CUR249) for the Markdown in questions."""
+    lessons = {lesson.id for lesson in course.lessons}
+    cases = {case.id for case in course.case_studies}
     for unit in course.units:
+        if unit.quiz is not None and unit.quiz_positions is not None:
+            yield from _check_quiz_markdown(course, unit, lessons, cases)
         if unit.quiz is None:
             yield warning("CUR266", f"unit {unit.code} has no quiz", unit.file, unit.positions.line("code"),
                           hint=f"Add {unit.folder}/quiz.yaml (docs/authoring.md, Quizzes).")
@@ -68,6 +75,9 @@ def _check_type(question: Question, file, line: int | None) -> Iterator[Diagnost
     if kind in ("single", "multiple") and len(question.options) < 2:
         yield error("CUR262", f"question '{question.id}' needs at least two options", file, line,
                     hint="Add options, each with 'text' and, for the right ones, 'correct: true'.")
+    elif len(question.options) > MAX_OPTIONS or len(question.pairs) > MAX_OPTIONS:
+        yield error("CUR262", f"question '{question.id}' has more than {MAX_OPTIONS} options or pairs", file, line,
+                    hint="SCORM 1.2 identifies each option by one letter; split the question.")
     elif kind == "single" and correct != 1:
         yield error("CUR260", f"single-choice question '{question.id}' has {correct} correct options", file, line,
                     hint="Mark exactly one option 'correct: true', or make the question type 'multiple'.")
@@ -86,6 +96,35 @@ def _check_type(question: Question, file, line: int | None) -> Iterator[Diagnost
     if len(set(lefts)) != len(lefts) or len(set(rights)) != len(rights):
         yield error("CUR267", f"matching question '{question.id}' repeats an item", file, line,
                     hint="Each left and each right item must be different, or learners cannot tell them apart.")
+
+
+def _markdown_fields(question: Question) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(YAML path within the question, text) of every Markdown string a question holds."""
+    yield ("text",), question.text
+    for i, option in enumerate(question.options):
+        yield ("options", i, "text"), option.text
+        yield ("options", i, "feedback"), option.feedback
+    for i, pair in enumerate(question.pairs):
+        yield ("pairs", i, "left"), pair.left
+        yield ("pairs", i, "right"), pair.right
+    for name in ("correct", "incorrect", "general"):
+        yield ("feedback", name), getattr(question.feedback, name)
+
+
+def _check_quiz_markdown(course: Curriculum, unit: UnitSource, lessons: set[str], cases: set[str],
+                         ) -> Iterator[Diagnostic]:
+    assert unit.quiz is not None and unit.quiz_positions is not None
+    pos = unit.quiz_positions
+    for q, question in enumerate(unit.quiz.questions):
+        for path, text in _markdown_fields(question):
+            if not text:
+                continue
+            doc = scan_markdown(text, pos.line("questions", q, *path) or 1)
+            for ref in doc.refs:
+                if ref.is_image:
+                    yield error("CUR269", f"question '{question.id}' shows an image, which quizzes cannot carry",
+                                pos.file, ref.line, hint="Describe it in words, or put the image in a lesson.")
+            yield from check_document(course.root, pos.file, doc, lessons, cases)
 
 
 def _check_outcomes_assessed(unit: UnitSource) -> Iterator[Diagnostic]:

@@ -39,12 +39,35 @@ def check_unique_ids(course: Curriculum) -> Iterator[Diagnostic]:
             yield from claim("activity field", field.id, pos.file, pos.line("activity_fields", f, "id"))
             for s, skill in enumerate(field.skills):
                 yield from claim("skill", skill.id, pos.file, pos.line("activity_fields", f, "skills", s, "id"))
+    yield from _check_page_ids(course)
     if course.programme and course.programme_positions:
         pos = course.programme_positions
         for i, path in enumerate(course.programme.career_paths):
             yield from claim("career path", path.id, pos.file, pos.line("career_paths", i, "id"))
         for i, slot in enumerate(course.programme.units):
             yield from claim("scheduled unit", slot.code, pos.file, pos.line("units", i, "code"))
+
+
+def _check_page_ids(course: Curriculum) -> Iterator[Diagnostic]:
+    """Lessons, case studies, units and quizzes become items of one package: their ids must differ across kinds."""
+    owners: dict[str, tuple[str, PurePosixPath, int | None]] = {}
+    if course.programme and course.programme_positions:
+        owners[course.programme.id] = ("the programme", course.programme_positions.file,
+                                       course.programme_positions.line("id"))
+    owners.setdefault("SELF-ASSESSMENT", ("the self-assessment", PurePosixPath("curriculum/competences.yaml"), None))
+    pages: list[tuple[str, str, PurePosixPath, int | None]] = []
+    for unit in course.units:
+        pages.append((unit.code, f"unit {unit.code}", unit.file, unit.positions.line("code")))
+        pages.append((f"{unit.code}-QUIZ", f"the quiz of unit {unit.code}", unit.file, unit.positions.line("code")))
+        pages += [(lesson.id, f"lesson {lesson.id}", lesson.file, lesson.positions.line("id")) for lesson in unit.lessons]
+    pages += [(case.id, f"case study {case.id}", case.file, case.positions.line("id")) for case in course.case_studies]
+    for ident, what, file, line in pages:
+        first = owners.get(ident)
+        if first is None:
+            owners[ident] = (what, file, line)
+        elif not first[0].startswith(what.split(" ")[0]):  # same-kind duplicates are reported above
+            yield error("CUR201", f"id '{ident}' of {what} is also the id of {first[0]} ({first[1]})", file, line,
+                        hint="Packages hold every page under its id; give this one an id of its own.")
 
 
 def check_schedule_references(course: Curriculum) -> Iterator[Diagnostic]:

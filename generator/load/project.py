@@ -68,7 +68,7 @@ def _load_units(root: Path, diags: list[Diagnostic]) -> tuple[tuple[UnitSource, 
         if not (folder / "unit.yaml").exists():
             orphans.append(rel_folder)
             diags.append(error("CUR112", f"module folder '{rel_folder}' has no unit.yaml", rel_folder,
-                               hint="Add a unit.yaml (curriculum new unit) or remove the folder."))
+                               hint="Add a unit.yaml (docs/authoring.md has a complete example) or remove the folder."))
             continue
         unit, positions = _load_yaml_model(root, unit_file, Unit, diags)
         lessons = tuple(_load_lessons(root, folder, rel_folder, unit.code if unit else "", diags))
