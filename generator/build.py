@@ -102,7 +102,12 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, s
     sites: dict[tuple[str, tuple[str, ...]], Site] = {}
     epoch = source_date_epoch()
     built = []
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        diags.append(error("CUR302", f"cannot create the output folder {out}: {exc.strerror}",
+                           hint="Choose a writable --out folder."))
+        return BuildResult((), tuple(sorted(diags, key=sort_key)))
     for index, (packager, job) in enumerate(jobs, start=1):
         name = package_name(packager, job)
         if progress:

@@ -154,13 +154,12 @@ def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: st
     found = _schemas_or_exit(schemas, output_format)
     result = build_project(root, out or root / "build", chosen, scope, found,  # type: ignore[arg-type]
                            units, _progress_printer(), lang)
-    if output_format == "text":
-        for package in result.packages:
-            click.echo(f"{package.path}  {package.label}  {package.size / 1024:.0f} KiB  "
-                       f"{package.report.resources} resources", err=True)
-        if result.packages:
-            click.echo(f"{len(result.packages)} package(s) written to {result.packages[0].path.parent}", err=True)
-    report(result.diagnostics, strict=False, output_format=output_format)
+    for package in result.packages:  # on stderr, so a json or junit report on stdout stays clean
+        click.echo(f"{package.path}  {package.label}  {package.size / 1024:.0f} KiB  "
+                   f"{package.report.resources} resources", err=True)
+    if result.packages:
+        click.echo(f"{len(result.packages)} package(s) written to {result.packages[0].path.parent}", err=True)
+    report(result.diagnostics, strict=False, output_format=output_format, root=root)
 
 
 @cli.command()

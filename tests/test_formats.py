@@ -12,7 +12,7 @@ from lxml import etree
 
 from generator.build import PACKAGERS, BuildResult, build_project
 from generator.validate import validate_package
-from helpers import PROJECTS, REPO, SHARED
+from helpers import PROJECTS, REPO, SHARED, MakeProject
 
 SCHEMAS = SHARED / "schemas"
 GOLDEN = Path(__file__).parent / "golden"
@@ -210,3 +210,18 @@ def test_only_the_requested_unit_is_packaged(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "demo-cc11.imscc") as archive:
         assert not any(n.startswith("units/U01/") for n in archive.namelist())
 
+
+
+def test_images_whose_names_clean_to_the_same_name_stay_apart(make_project: MakeProject, tmp_path: Path) -> None:
+    """Regression (review): 'a b.svg' and 'a-b.svg' were packaged as one file with the first one's bytes."""
+    lesson = (PROJECTS / "minimal/modules/01-basics/02-mapping.md").read_text()
+    root = make_project({
+        "modules/01-basics/images/a b.svg": "<svg xmlns='http://www.w3.org/2000/svg'><title>one</title></svg>",
+        "modules/01-basics/images/a-b.svg": "<svg xmlns='http://www.w3.org/2000/svg'><title>two</title></svg>",
+        "modules/01-basics/02-mapping.md": lesson + "\n![One](<images/a b.svg>) ![Two](images/a-b.svg)\n",
+    })
+    result = build_project(root, tmp_path / "out", ["imscp"], "unit", SCHEMAS, ["U01"])
+    assert result.ok, result.diagnostics
+    with zipfile.ZipFile(result.packages[0].path) as archive:
+        svgs = {n: archive.read(n) for n in archive.namelist() if n.endswith(".svg") and "/a-b" in n}
+    assert len(svgs) == 2 and len(set(svgs.values())) == 2

@@ -11,8 +11,9 @@ single-choice item per left-hand item.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from decimal import Decimal
+from fractions import Fraction
 from typing import Final
 
 from lxml import etree
@@ -56,9 +57,23 @@ def _metadata(**fields: str) -> etree._Element:
                            for label, value in fields.items()])
 
 
-def _weighting(points: Decimal) -> str:
-    # Moodle reads the weighting as a whole number from 0 to 99
-    return str(max(1, min(99, int(points.to_integral_value()))))
+def item_weights(quiz: Quiz) -> dict[str, int]:
+    """Whole-number weight per QTI item, proportional to the points (matching items share their question's).
+
+    Moodle reads cc_weighting as a whole number from 0 to 99, so the quiz's weights are scaled by the
+    smallest factor that makes every share whole; only if that would pass 99 are they rounded.
+    """
+    shares: dict[str, Fraction] = {}
+    for q in quiz.questions:
+        if q.type == "matching":
+            for n in range(1, len(q.pairs) + 1):
+                shares[f"{q.id}-{n}"] = Fraction(q.points) / len(q.pairs)
+        else:
+            shares[q.id] = Fraction(q.points)
+    factor = math.lcm(*(share.denominator for share in shares.values()))
+    if max(shares.values()) * factor > 99:
+        factor = 1
+    return {ident: max(1, min(99, round(share * factor))) for ident, share in shares.items()}
 
 
 def _feedback(ident: str, text: str, markdown: MarkdownRenderer) -> etree._Element:
@@ -69,6 +84,7 @@ class QtiWriter:
     def __init__(self, gettext: Callable[[str], str] = lambda text: text) -> None:
         self.markdown = MarkdownRenderer()
         self._ = gettext
+        self.weights: dict[str, int] = {}
 
     def assessment(self, ident: str, quiz: Quiz) -> etree._Element:
         return Q.questestinterop(Q.assessment(
@@ -83,6 +99,7 @@ class QtiWriter:
 
     def items(self, quiz: Quiz) -> list[etree._Element]:
         result: list[etree._Element] = []
+        self.weights = item_weights(quiz)
         for question in quiz.questions:
             if question.type == "matching":
                 result += self._matching(question)
@@ -107,7 +124,7 @@ class QtiWriter:
         processing = Q.resprocessing(
             Q.outcomes(Q.decvar(varname="SCORE", vartype="Decimal", minvalue="0", maxvalue="100")), *conditions)
         return Q.item(
-            Q.itemmetadata(_metadata(cc_profile=PROFILES[question.type], cc_weighting=_weighting(question.points))),
+            Q.itemmetadata(_metadata(cc_profile=PROFILES[question.type], cc_weighting=str(self.weights[ident]))),
             Q.presentation(_mattext(text), response),
             processing, *feedback,
             ident=ident, title=_name(ident, question.text))
@@ -190,9 +207,8 @@ class QtiWriter:
             correct = rights.index(pair.right) + 1
             conditions = [Q.respcondition(Q.conditionvar(Q.varequal(f"{ident}-{correct}", respident="response1")),
                                           Q.setvar("100", varname="SCORE", action="Set"))]
-            share = (question.points / len(question.pairs)).quantize(Decimal("0.01"))
             stem = f"{_html(self.markdown, question.text)}<p><strong>{_html_text(pair.left)}</strong></p>"
-            part = question.model_copy(update={"points": share, "type": "single"})
+            part = question.model_copy(update={"type": "single"})
             items.append(self._wrap(ident, part, response, conditions, [], stem))
         return items
 

@@ -7,6 +7,7 @@ page's <body> and breaks links between page files (see MOODLE.md).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ class Link:
     current: bool = False
     note: str = ""
     target_id: str = ""
+    lang: str = ""
+    """Language of the title, where it differs from the page's."""
 
 
 def ascii_safe(name: str) -> str:
@@ -90,6 +93,11 @@ def case_path(case: CaseStudy) -> str:
     return f"cases/{ascii_safe(case.id)}.html"
 
 
+def _with_suffix(path: str, suffix: str) -> str:
+    stem, dot, extension = path.rpartition(".")
+    return f"{stem}-{suffix}.{extension}" if dot and "/" not in extension else f"{path}-{suffix}"
+
+
 def media_path(source: PurePosixPath) -> str:
     return "media/" + "/".join(ascii_safe(part) for part in source.parts)
 
@@ -105,7 +113,9 @@ class _Renderer:
         self.lang = lang or self.source_lang
         self._ = translations(self.lang).gettext
         self.env = make_env(self.lang)
-        self.markdown = MarkdownRenderer()
+        self.markdown = MarkdownRenderer(self._(" (opens in a new tab)"))
+        self.media_names: dict[PurePosixPath, str] = {}
+        """Source image -> its name in the package; each source is copied once."""
         self.site = Site(style)
         self.lessons = {lesson.id: lesson for unit in course.units for lesson in unit.lessons}
         self.cases = {case.id: case for case in course.case_studies}
@@ -123,12 +133,12 @@ class _Renderer:
                 if self.style == "cc" or lesson.unit_code not in self.included_units:
                     return Resolved(None)
                 return Resolved(relative_href(page_path, lesson_path(lesson)) + (f"#{anchor}" if anchor else ""),
-                                lesson.meta.title)
+                                self.title_of(lesson), lesson.id)
             if scheme == "case" and ident in self.cases:
                 case = self.cases[ident]
                 if self.style == "cc" or not self._case_included(case):
                     return Resolved(None)
-                return Resolved(relative_href(page_path, case_path(case)), case.meta.title)
+                return Resolved(relative_href(page_path, case_path(case)), self.title_of(case), case.id)
             if ":" not in target:  # a relative file link: ship the file like an image
                 return Resolved(relative_href(page_path, self._copy_media(source, target)))
             return Resolved(None)
@@ -144,10 +154,13 @@ class _Renderer:
             elif part != ".":
                 parts.append(part)
         rel = PurePosixPath(*parts)
-        path = media_path(rel)
-        if path not in self.site.files:
+        if rel not in self.media_names:
+            path = media_path(rel)
+            if path in self.site.files:  # 'a b.png' and 'a-b.png' clean to one name: keep both, apart
+                path = _with_suffix(path, hashlib.sha256(str(rel).encode()).hexdigest()[:8])
+            self.media_names[rel] = path
             self.site.files[path] = (self.course.root / rel).read_bytes()
-        return path
+        return self.media_names[rel]
 
     def _case_included(self, case: CaseStudy) -> bool:
         return any(code in self.included_units for code in case.meta.unit_ids)
@@ -287,8 +300,8 @@ class _Renderer:
                 "outcomes_by_kind": [(label, items) for label, items in outcomes_by_kind if items],
                 "skills": [skills[s] for s in developed],
                 "lessons": [Link(self.title_of(lesson), relative_href(path, lesson_path(lesson)),
-                                 note=f"{lesson.meta.minutes} min") for lesson in unit.lessons],
-                "cases": [Link(self.title_of(c), relative_href(path, case_path(c))) for c in cases],
+                                 note=f"{lesson.meta.minutes} min", target_id=lesson.id) for lesson in unit.lessons],
+                "cases": [Link(self.title_of(c), relative_href(path, case_path(c)), target_id=c.id) for c in cases],
                 "total_minutes": sum(lesson.meta.minutes for lesson in unit.lessons),
                 "nav": self._nav(path, unit), "runtime_outcomes": ""}
 
@@ -306,9 +319,11 @@ class _Renderer:
                 "nav": self._nav(path, unit), "runtime_outcomes": " ".join(lesson.meta.outcome_ids)}
 
     def _nav(self, path: str, unit: UnitSource) -> list[Link]:
-        items = [Link(self._("About this unit"), relative_href(path, unit_path(unit)), unit_path(unit) == path)]
+        items = [Link(self._("About this unit"), relative_href(path, unit_path(unit)), unit_path(unit) == path,
+                      target_id=unit.code)]
         items += [Link(f"{i}. {self.title_of(lesson)}", relative_href(path, lesson_path(lesson)),
-                       lesson_path(lesson) == path, f"{lesson.meta.minutes} min")
+                       lesson_path(lesson) == path, f"{lesson.meta.minutes} min", target_id=lesson.id,
+                       lang=self._content(lesson)[1])
                   for i, lesson in enumerate(unit.lessons, start=1)]
         if self._has_quiz_page(unit):
             items.append(Link(self._("Quiz"), relative_href(path, quiz_path(unit)), quiz_path(unit) == path,

@@ -23,6 +23,8 @@ class Resolved:
     href: str | None
     """None: drop the link and keep its text (e.g. lesson links inside a Common Cartridge)."""
     title: str | None = None
+    target: str | None = None
+    """Id of the page linked to, so a SCORM runtime can ask the LMS to go there."""
 
 
 Resolver = Callable[[str, bool], Resolved]
@@ -56,6 +58,8 @@ class _LinkRewriter(Treeprocessor):
                 element.set("rel", "noopener noreferrer")
                 element.set("target", "_blank")  # inside an LMS frame, the web opens beside the course
                 element.set("class", ((element.get("class") or "") + " external").strip())
+                hint = ET.SubElement(element, "span", {"class": "visually-hidden"})
+                hint.text = self.owner.new_tab_text
             return
         resolved = self.resolver(href, False)
         if resolved.href is None:
@@ -66,6 +70,8 @@ class _LinkRewriter(Treeprocessor):
             element.set("href", resolved.href)
         if resolved.title and resolved.href is not None:
             element.set("title", resolved.title)
+        if resolved.target and resolved.href is not None:
+            element.set("data-target", resolved.target)
 
 
 class _RewriteExtension(Extension):
@@ -80,8 +86,9 @@ class _RewriteExtension(Extension):
 class MarkdownRenderer:
     """One configured Python-Markdown instance, reset between bodies (building one costs as much as a page)."""
 
-    def __init__(self) -> None:
+    def __init__(self, new_tab_text: str = " (opens in a new tab)") -> None:
         self.resolver: Resolver = lambda target, is_image: Resolved(target)
+        self.new_tab_text = new_tab_text
         self.md = markdown.Markdown(
             extensions=[*EXTENSIONS, _RewriteExtension(self)],
             extension_configs={"toc": {"permalink": False}, "footnotes": {"BACKLINK_TITLE": "Back to the text"}},

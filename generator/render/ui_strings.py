@@ -12,6 +12,7 @@ from generator.i18n import N_, translate_all
 UI_STRINGS: Final = {
     # runtime.js
     "completed": N_("You have reached the end of this page. It is marked as completed."),
+    "menu_hint": N_("Open “{title}” from the course menu of your learning platform."),
     # quiz.js
     "correct": N_("Correct."),
     "incorrect": N_("Not quite."),

@@ -82,6 +82,8 @@
     return { earned: right ? q.points : 0, result: right ? "correct" : "incorrect" };
   }
 
+  function percentOf(total, possible) { return possible ? Math.round(total / possible * 10000) / 100 : 0; }
+
   /* --- SCORM formats -------------------------------------------------------------------------- */
   var TYPES_12 = { single: "choice", multiple: "choice", "true-false": "true-false", short: "fill-in",
                    numerical: "numeric", matching: "matching", essay: "fill-in" };
@@ -151,8 +153,8 @@
       setBoth(base + "latency", latency(now - (firstTouched[q.id] || loadedAt)), latency(now - (firstTouched[q.id] || loadedAt)));
       n += 1;
     });
-    var percent = possible ? Math.round(total / possible * 10000) / 100 : 0;
-    var passed = possible && percent >= key.passMark;
+    var percent = percentOf(total, possible);
+    var passed = possible > 0 && percent >= key.passMark;
     if (is2004) {
       session.set("", "cmi.score.raw", "", String(Math.round(total * 100) / 100));
       session.set("", "cmi.score.min", "", "0");
@@ -201,22 +203,38 @@
   }
 
   /* --- saving and restoring ------------------------------------------------------------------- */
+  var SUSPEND_LIMIT_12 = 4096;  // SCORM 1.2's cmi.suspend_data holds at most this many characters
+
+  function store(key, value) { try { window.localStorage.setItem(key, value); } catch (e) { /* storage disabled */ } }
+  function fetch(key) { try { return window.localStorage.getItem(key) || ""; } catch (e) { return ""; } }
+
   function save(submitted) {
-    var state = JSON.stringify({ v: 1, answers: answers(), submitted: !!submitted });
-    if (session) {
-      session.set("cmi.suspend_data", "cmi.suspend_data", state, state);
-      session.commit();
-    } else {
-      try { window.localStorage.setItem(storageKey, state); } catch (e) { /* storage disabled: nothing to do */ }
+    var all = answers(), state = JSON.stringify({ v: 1, answers: all, submitted: !!submitted });
+    if (!session) { store(storageKey, state); return; }
+    if (!is2004 && state.length > SUSPEND_LIMIT_12) {
+      // Long written answers move to this browser's storage; the rest stays with the LMS.
+      var kept = {}, aside = {};
+      Object.keys(all).forEach(function (id) {
+        if (typeof all[id] === "string" && all[id].length > 200) { aside[id] = all[id]; } else { kept[id] = all[id]; }
+      });
+      store(storageKey + ":long", JSON.stringify(aside));
+      state = JSON.stringify({ v: 1, answers: kept, submitted: !!submitted, aside: Object.keys(aside) });
     }
+    session.set("cmi.suspend_data", "cmi.suspend_data", state, state);
+    session.commit();
   }
 
   function restore() {
-    var raw = "";
-    if (session) { raw = session.get("cmi.suspend_data", "cmi.suspend_data"); }
-    else { try { raw = window.localStorage.getItem(storageKey) || ""; } catch (e) { raw = ""; } }
+    var raw = session ? session.get("cmi.suspend_data", "cmi.suspend_data") : fetch(storageKey);
     if (!raw) { return null; }
-    try { return JSON.parse(raw); } catch (e) { return null; }
+    try {
+      var state = JSON.parse(raw);
+      if (state.aside) {
+        var aside = JSON.parse(fetch(storageKey + ":long") || "{}");
+        Object.keys(aside).forEach(function (id) { state.answers[id] = aside[id]; });
+      }
+      return state;
+    } catch (e) { return null; }
   }
 
   /* --- feedback on the page ------------------------------------------------------------------- */
@@ -262,7 +280,7 @@
       if (q.type !== "essay") { total += r.earned; possible += q.points; }
       show(q, r);
     });
-    var percent = possible ? Math.round(total / possible * 100) : 0;
+    var percent = percentOf(total, possible);  // the same figure the LMS receives
     var box = document.getElementById("quiz-result");
     box.hidden = false;
     box.className = "quiz__result " + (percent >= key.passMark ? "quiz__result--passed" : "quiz__result--failed");

@@ -188,3 +188,19 @@ def test_quiz_without_an_lms_scores_and_keeps_answers_over_a_reload(browser: Any
     assert "Correct." in page.locator("#feedback-U01-Q1").inner_text()
     assert "Accepted answer: 50" in page.locator("#feedback-U01-Q5").inner_text()
     assert errors == []
+
+
+def test_scorm12_keeps_a_long_essay_within_the_suspend_data_limit(browser: Any, lms: tuple[str, Path],
+                                                                 unpack: Callable[[str, Path], None]) -> None:
+    """Regression (review): SCORM 1.2 suspend data holds 4096 characters; a 4000-character essay broke saving."""
+    url, folder = lms
+    unpack("scorm12", folder)
+    page, frame = launch(browser, url, "12")
+    essay = "A long answer about my cluster. " * 125
+    answer(frame, {"U01-Q1": "a", "U01-Q7": essay})
+    page.wait_for_function("window.saved.includes('aside')")
+    assert len(page.evaluate("window.saved")) < 4096
+    page.evaluate("window.relaunch()")
+    page.wait_for_function("window.calls.some(c => c[0] === 'LMSInitialize')")
+    assert frame.locator("textarea[name='U01-Q7']").input_value() == essay
+    assert frame.locator("input[name='U01-Q1'][value='a']").is_checked()

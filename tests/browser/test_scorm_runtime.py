@@ -131,3 +131,28 @@ def test_without_an_lms_pages_work_as_plain_web_pages(browser: Any, lms: tuple[s
     page.locator("a[rel=next]").click()
     page.wait_for_url("**/U01-L2.html")
     assert errors == []
+
+
+def test_scorm2004_links_to_other_pages_become_navigation_requests(browser: Any, lms: tuple[str, Path],
+                                                                 package: Callable[[str, Path], None]) -> None:
+    """Regression (review): in-text lesson links loaded the next SCO inside this SCO's frame."""
+    url, folder = lms
+    package("scorm2004", folder)
+    page, frame = open_sco(browser, url, "2004", "units/U01/U01-L1.html")
+    frame.locator(".prose a", has_text="the next lesson").click()
+    page.wait_for_function("window.calls.some(c => c[0] === 'Terminate')")
+    assert ["SetValue", "adl.nav.request", "{target=ITEM-U01-L2}choice"] in calls(page)
+    assert page.frame_locator("#sco").locator("h1").inner_text() == "What is a cluster?"  # the LMS moves on, not the frame
+
+
+def test_scorm12_links_to_other_pages_point_to_the_lms_menu(browser: Any, lms: tuple[str, Path],
+                                                          package: Callable[[str, Path], None]) -> None:
+    url, folder = lms
+    package("scorm12", folder)
+    page, frame = open_sco(browser, url, "12", "units/U01/U01-L1.html")
+    frame.locator(".prose a", has_text="the next lesson").click()
+    hint = frame.locator("[data-lms-hint]")
+    hint.wait_for(state="visible")
+    assert "the next lesson" in hint.inner_text() and "course menu" in hint.inner_text()
+    assert frame.locator("h1").inner_text() == "What is a cluster?"
+    assert not any(c[0] == "LMSFinish" for c in calls(page))
