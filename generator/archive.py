@@ -1,13 +1,16 @@
-"""Write stage helper: deterministic zip archives (sorted entries, fixed times and permissions)."""
+"""Write stage: deterministic zip archives (sorted entries, fixed times and permissions), written atomically."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import tempfile
 import time
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 ZIP_EPOCH_MIN: Final = 315532800  # 1980-01-01: zip cannot store earlier dates
@@ -46,3 +49,20 @@ def build_zip(entries: Iterable[ZipEntry], epoch: int | None = None) -> bytes:
             archive.writestr(zip_info(entry.name, epoch), entry.data, compress_type=zipfile.ZIP_DEFLATED,
                              compresslevel=9)
     return buffer.getvalue()
+
+
+def write_atomically(path: Path, data: bytes) -> Path:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a package."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    return path

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -13,7 +10,7 @@ from typing import Final
 
 from lxml import etree
 
-from generator.archive import ZipEntry, build_zip, source_date_epoch
+from generator.archive import ZipEntry, build_zip, source_date_epoch, write_atomically
 from generator.checks import run_checks
 from generator.diagnostics import Diagnostic, error, sort_key
 from generator.formats.base import Job, Packager, Scope
@@ -131,20 +128,3 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, s
         built.append(BuiltPackage(path, packager.name, packager.label, len(data), hashlib.sha256(data).hexdigest(),
                                   report))
     return BuildResult(tuple(built), tuple(sorted(diags, key=sort_key)))
-
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a package."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    return path

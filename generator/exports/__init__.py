@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final
 
-from generator.build import write_atomically
+from generator.archive import write_atomically
 from generator.checks import run_checks
 from generator.diagnostics import Diagnostic, error, sort_key
 from generator.exports.base import Exporter, ExportFile

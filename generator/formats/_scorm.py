@@ -101,6 +101,11 @@ def attributes_for_asset(attributes: Callable[[Page], dict[str, str]]) -> dict[s
     return {key: "asset" for key in attributes(probe)}
 
 
+def package_entries(job: Job, site: Site) -> Iterator[ZipEntry]:
+    """Every file a SCORM or IMS CP package carries besides its manifest."""
+    yield from site_entries(site, list(launched_pages(tree(job, site))))
+
+
 def site_entries(site: Site, pages: list[Page]) -> Iterator[ZipEntry]:
     wanted = {p.path for p in pages} | set(site.support_files())
     for path in sorted(wanted):

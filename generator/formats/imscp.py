@@ -38,4 +38,4 @@ class ImsContentPackage:
         )
 
     def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
-        yield from _scorm.site_entries(site, list(_scorm.launched_pages(_scorm.tree(job, site))))
+        yield from _scorm.package_entries(job, site)

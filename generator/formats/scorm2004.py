@@ -54,7 +54,7 @@ class Scorm2004:
         )
 
     def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
-        yield from _scorm.site_entries(site, list(_scorm.launched_pages(_scorm.tree(job, site))))
+        yield from _scorm.package_entries(job, site)
 
 
 def _sequencing(job: Job, node: _scorm.Node) -> list[etree._Element]:

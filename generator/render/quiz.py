@@ -7,7 +7,6 @@ choice responses must be short identifiers.
 
 from __future__ import annotations
 
-import json
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from markupsafe import Markup
 
 from generator.model import Question, Quiz, UnitSource
 from generator.render.markdown import MarkdownRenderer, Resolved
+from generator.render.site import script_json
 
 KEYS = string.ascii_lowercase
 
@@ -98,8 +98,7 @@ class QuizRenderer:
                 entry["pairs"] = {str(i): KEYS[rights.index(p.right)] for i, p in enumerate(q.pairs, start=1)}
             questions.append(entry)
         data = {"id": quiz_id(unit), "passMark": quiz.pass_mark, "questions": questions}
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+        return script_json(data)
 
 
 def _matching_rights(q: Question) -> list[str]:

@@ -7,12 +7,12 @@ country's practitioners gave the skill; units are recommended by the weighted ga
 
 from __future__ import annotations
 
-import json
 from typing import Final
 
 from markupsafe import Markup
 
 from generator.model import Curriculum
+from generator.render.site import script_json
 
 IMPORTANCE_WEIGHTS: Final = {"++": 1.5, "+": 1.0, "-": 0.75, "--": 0.5}
 PAGE: Final = "self-assessment.html"
@@ -37,5 +37,4 @@ def self_assessment_data(course: Curriculum) -> Markup:
                    "skills": sorted({s for o in u.unit.learning_outcomes for s in o.skill_ids})}
                   for u in course.units_in_order()],
     }
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    return script_json(data)

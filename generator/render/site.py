@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Literal
+
+from markupsafe import Markup
 
 PageKind = Literal["overview", "unit", "lesson", "quiz", "case", "profile"]
 
@@ -62,3 +65,9 @@ def relative_href(from_page: str, target: str) -> str:
     while common < len(source) and common < len(dest) - 1 and source[common] == dest[common]:
         common += 1
     return "/".join([".."] * (len(source) - common) + dest[common:])
+
+
+def script_json(data: object) -> Markup:
+    """JSON safe inside <script type="application/json">: no '<', '>' or '&' can end the element early."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

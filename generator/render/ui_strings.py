@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Final
 
 from markupsafe import Markup
 
 from generator.i18n import N_, translate_all
+from generator.render.site import script_json
 
 UI_STRINGS: Final = {
     # runtime.js
@@ -48,5 +48,4 @@ UI_STRINGS: Final = {
 
 
 def ui_strings_json(lang: str) -> Markup:
-    text = json.dumps(translate_all(UI_STRINGS, lang), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    return script_json(translate_all(UI_STRINGS, lang))
