@@ -22,6 +22,7 @@ from pydantic_core import ErrorDetails
 from generator.diagnostics import Diagnostic, count, error, sort_key, to_json_obj, warning
 from generator.load.project import load_project
 from generator.model import ActivityField, Competences, Curriculum, Programme, Skill
+from generator.numbers import plain_decimal
 
 Country = Literal["DE", "FR", "CH"]
 COUNTRIES: Final = ("DE", "FR", "CH")
@@ -412,7 +413,7 @@ def format_profile(report: ProfileReport) -> str:
         lines.append("  none: every rating meets the target profile")
     lines += ["", "Recommended units:"]
     for u in profile.recommended_units:
-        lines.append(f"  {u.code}  {_clip(u.title, 48):<48}  {_points(u.ecvet_points)} ECVET points  {_months(u.months):<12}"
+        lines.append(f"  {u.code}  {_clip(u.title, 48):<48}  {plain_decimal(u.ecvet_points)} ECVET points  {_months(u.months):<12}"
                      f"  closes {', '.join(u.skill_ids)} (score {u.score:g})")
     if not profile.recommended_units:
         lines.append("  none")
@@ -438,10 +439,6 @@ def _bar(rating: float, target: float, top: int) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
-def _points(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def _months(months: tuple[int, ...]) -> str:

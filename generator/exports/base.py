@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import ClassVar, Protocol
 
@@ -27,11 +26,6 @@ class Exporter(Protocol):
     def files(self, course: Curriculum, diags: list[Diagnostic]) -> list[ExportFile]:
         """The files of this export for a curriculum that passed `check`; problems are appended to `diags`."""
         ...
-
-
-def points(value: Decimal) -> str:
-    """ECVET points as authors write them: `2`, `2.5`."""
-    return format(value.normalize(), "f")
 
 
 def schedule(course: Curriculum) -> dict[str, tuple[int, ...]]:

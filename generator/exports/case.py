@@ -13,8 +13,9 @@ from pathlib import PurePosixPath
 from typing import ClassVar, Final
 
 from generator.diagnostics import Diagnostic
-from generator.exports.base import ExportFile, points
+from generator.exports.base import ExportFile
 from generator.model import Curriculum, Programme
+from generator.numbers import plain_decimal
 
 NAMESPACE: Final = uuid.UUID("ea54b775-a0cf-5057-8235-78b8b54112a8")
 """uuid5(NAMESPACE_URL, "urn:curriculum-compiler:case"). Never change it: every identifier derives from it."""
@@ -55,7 +56,7 @@ def case_package(course: Curriculum) -> Json:
     for position, source in enumerate(course.units_in_order(), start=offset + 1):
         unit = source.unit
         builder.item("unit", unit.code, unit.title, position, None, abbreviated=unit.title,
-                     notes=f"{' '.join(unit.summary.split())} EQF level {unit.eqf_level}; {points(unit.ecvet_points)} "
+                     notes=f"{' '.join(unit.summary.split())} EQF level {unit.eqf_level}; {plain_decimal(unit.ecvet_points)} "
                            f"ECVET points; {unit.workload_hours} hours of learner workload.")
         for index, outcome in enumerate(unit.learning_outcomes, start=1):
             builder.item("outcome", outcome.id, outcome.text, index, unit.code, notes=f"Kind: {outcome.kind}.")
@@ -124,7 +125,7 @@ class _Builder:
                 "description": " ".join(programme.description.split()), "subject": list(programme.keywords),
                 "language": programme.languages[0], "version": programme.version,
                 "licenseURI": self.link(licence, programme.licence),
-                "notes": f"EQF level {programme.eqf_level}; {points(programme.ecvet_points)} ECVET points. "
+                "notes": f"EQF level {programme.eqf_level}; {plain_decimal(programme.ecvet_points)} ECVET points. "
                          f"Self-assessment rating scale: {scale}"}
 
     def item_types(self) -> list[Json]:

@@ -9,8 +9,9 @@ from typing import ClassVar, Final
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from generator.diagnostics import Diagnostic
-from generator.exports.base import ExportFile, months_label, points, schedule
+from generator.exports.base import ExportFile, months_label, schedule
 from generator.model import Curriculum, Programme, UnitSource
+from generator.numbers import plain_decimal
 
 KIND_LABELS: Final = {"knowledge": "Knowledge", "skills": "Skills", "competence": "Competence"}
 FOLDER: Final = PurePosixPath("ecvet")
@@ -110,7 +111,7 @@ def _render(env: Environment, template: str, **context: object) -> bytes:
 
 
 def programme_view(programme: Programme) -> ProgrammeView:
-    return ProgrammeView(programme.title, programme.languages[0], programme.eqf_level, points(programme.ecvet_points),
+    return ProgrammeView(programme.title, programme.languages[0], programme.eqf_level, plain_decimal(programme.ecvet_points),
                          programme.duration_months, programme.delivery_mode, programme.version,
                          programme.date.isoformat(), programme.licence)
 
@@ -120,7 +121,7 @@ def unit_view(course: Curriculum, source: UnitSource) -> UnitView:
     kinds = tuple(KindView(label, tuple(OutcomeView(o.id, _flat(o.text)) for o in unit.learning_outcomes if o.kind == kind))
                   for kind, label in KIND_LABELS.items())
     months = schedule(course).get(unit.code, unit.months or ())
-    return UnitView(unit.code, unit.title, _flat(unit.summary), unit.eqf_level, points(unit.ecvet_points),
+    return UnitView(unit.code, unit.title, _flat(unit.summary), unit.eqf_level, plain_decimal(unit.ecvet_points),
                     unit.workload_hours, months_label(months), tuple(k for k in kinds if k.outcomes),
                     _flat(unit.assessment.method), _flat(unit.assessment.evidence),
                     tuple(_flat(c) for c in unit.assessment.criteria), ", ".join(unit.assessment.outcome_ids),

@@ -20,8 +20,9 @@ from pathlib import PurePosixPath
 from typing import ClassVar, Final
 
 from generator.diagnostics import Diagnostic, error
-from generator.exports.base import ExportFile, points
+from generator.exports.base import ExportFile
 from generator.model import Competences, Curriculum
+from generator.numbers import plain_decimal
 
 HEADER: Final = ("Parent id number", "Id number", "Shortname", "Description", "Description format", "Scale values",
                  "Scale configuration", "Rule type (optional)", "Rule outcome (optional)", "Rule config (optional)",
@@ -63,7 +64,7 @@ class MoodleCsv:
         if scale_values is None or duplicates:
             return []
         programme = course.programme
-        about = (f"EQF level {programme.eqf_level}, {points(programme.ecvet_points)} ECVET points, "
+        about = (f"EQF level {programme.eqf_level}, {plain_decimal(programme.ecvet_points)} ECVET points, "
                  f"version {programme.version} of {programme.date.isoformat()}.")
         framework = ("", programme.id, _shortname(programme.title), _paragraphs(programme.description, about),
                      FORMAT_HTML, *scale_values, "", "", "", "", "", "1", TAXONOMY)
@@ -110,7 +111,7 @@ def competency_rows(course: Curriculum) -> list[Row]:
     for source in course.units_in_order():
         unit = source.unit
         rows.append(Row("", unit.code, f"{unit.code} {unit.title}", _paragraphs(
-            unit.summary, f"EQF level {unit.eqf_level}, {points(unit.ecvet_points)} ECVET points, "
+            unit.summary, f"EQF level {unit.eqf_level}, {plain_decimal(unit.ecvet_points)} ECVET points, "
                           f"{unit.workload_hours} hours.")))
         for outcome in unit.learning_outcomes:
             rows.append(Row(unit.code, outcome.id, f"{outcome.id} {outcome.text}",

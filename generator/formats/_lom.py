@@ -11,6 +11,7 @@ from lxml import etree
 from lxml.builder import ElementMaker
 
 from generator.formats.base import Job
+from generator.numbers import plain_decimal
 
 
 def build_lom(job: Job, namespace: str, prefix: str, *, cartridge: bool = False) -> etree._Element:
@@ -24,7 +25,7 @@ def build_lom(job: Job, namespace: str, prefix: str, *, cartridge: bool = False)
     def vocabulary(tag: str, value: str) -> etree._Element:
         return E(tag, E.source("LOMv1.0"), E.value(value))
 
-    points = format(job.ecvet_points.normalize(), "f")
+    points = plain_decimal(job.ecvet_points)
     general = E.general(
         E.identifier(E.catalog("URI"), E.entry(f"urn:curriculum:{job.ident}")),
         E.title(text(job.title)),
@@ -82,7 +83,7 @@ def build_cc11_lom(job: Job, namespace: str, prefix: str) -> etree._Element:
     def taxon(ident: str, entry: str) -> etree._Element:
         return E.taxonPath(E.taxon(E.id(ident), E.entry(text(entry))))
 
-    points = format(job.ecvet_points.normalize(), "f")
+    points = plain_decimal(job.ecvet_points)
     return E.lom(
         E.general(E.title(text(job.title)), E.language(lang), E.description(text(job.description)),
                   *[E.keyword(text(k)) for k in job.programme.keywords]),

@@ -83,22 +83,23 @@ def launched_pages(nodes: tuple[Node, ...]) -> Iterator[Page]:
         yield from launched_pages(node.children)
 
 
-def page_resources(E: ElementMaker, site: Site, pages: list[Page],
-                   attributes: Callable[[Page], dict[str, str]]) -> list[etree._Element]:
-    """One resource per page, each depending on the shared assets resource; then the shared resource."""
+def page_resources(E: ElementMaker, site: Site, pages: list[Page], type_attribute: str | None = None,
+                   ) -> list[etree._Element]:
+    """One resource per page, each depending on the shared assets resource; then the shared resource.
+
+    `type_attribute` is the SCORM version's adlcp type attribute: pages are SCOs, the shared files an asset.
+    """
+    def kind(value: str) -> dict[str, str]:
+        return {type_attribute: value} if type_attribute else {}
+
     resources = [
         E.resource(E.file(href=page.path), E.dependency(identifierref=SHARED), identifier=resource_id(page.id),
-                   type="webcontent", href=page.path, **attributes(page))
+                   type="webcontent", href=page.path, **kind("sco"))
         for page in pages
     ]
     shared = E.resource(*[E.file(href=path) for path in site.support_files()], identifier=SHARED, type="webcontent",
-                        **attributes_for_asset(attributes))
+                        **kind("asset"))
     return [*resources, shared]
-
-
-def attributes_for_asset(attributes: Callable[[Page], dict[str, str]]) -> dict[str, str]:
-    probe = Page("", "", "", "overview", None)
-    return {key: "asset" for key in attributes(probe)}
 
 
 def package_entries(job: Job, site: Site) -> Iterator[ZipEntry]:

@@ -12,6 +12,7 @@ from lxml import etree
 from generator.archive import ZipEntry
 from generator.i18n import translations
 from generator.model import Curriculum, LearningOutcome, Programme, UnitSource
+from generator.numbers import plain_decimal
 from generator.render.html import Style
 from generator.render.site import Site
 
@@ -58,7 +59,7 @@ class Job:
         facts = self.gettext("ECVET unit %(code)s of the %(programme)s: EQF level %(level)s, %(points)s ECVET points, "
                              "%(hours)s hours of learner workload.") % {
             "code": unit.code, "programme": self.programme.title, "level": unit.eqf_level,
-            "points": format(unit.ecvet_points.normalize(), "f"), "hours": unit.workload_hours}
+            "points": plain_decimal(unit.ecvet_points), "hours": unit.workload_hours}
         return f"{unit.summary} {facts}"
 
     @property

@@ -32,7 +32,7 @@ class ImsContentPackage:
             E.metadata(E.schema("IMS Content"), E.schemaversion("1.1.4"), _lom.build_lom(job, LOM, "lom")),
             E.organizations(E.organization(E.title(job.title), *_scorm.organization_items(E, nodes),
                                            identifier=org), default=org),
-            E.resources(*_scorm.page_resources(E, site, list(_scorm.launched_pages(nodes)), lambda page: {})),
+            E.resources(*_scorm.page_resources(E, site, list(_scorm.launched_pages(nodes)))),
             {"identifier": f"MANIFEST-{job.ident}", "version": job.programme.version,
              f"{{{XSI}}}schemaLocation": schema_location(IMSCP, LOM)},
         )

@@ -12,6 +12,7 @@ from generator.archive import ZipEntry
 from generator.formats import _scorm
 from generator.formats.base import Job, Scope
 from generator.formats.namespaces import ADLCP12, IMSCP12, IMSMD12, XML, XSI, schema_location
+from generator.numbers import plain_decimal
 from generator.render.html import Style
 from generator.render.site import Site
 
@@ -36,8 +37,7 @@ class Scorm12:
             E.organizations(E.organization(E.title(job.title),
                                            *_scorm.organization_items(E, nodes, lambda node: _mastery(job, node)),
                                            identifier=org), default=org),
-            E.resources(*_scorm.page_resources(E, site, list(_scorm.launched_pages(nodes)),
-                                               lambda page: {ADLCP_TYPE: "sco"})),
+            E.resources(*_scorm.page_resources(E, site, list(_scorm.launched_pages(nodes)), ADLCP_TYPE)),
             {"identifier": f"MANIFEST-{job.ident}", "version": job.programme.version,
              f"{{{XSI}}}schemaLocation": schema_location(IMSCP12, ADLCP12, IMSMD12)},
         )
@@ -63,7 +63,7 @@ def _vocabulary(tag: str, value: str) -> etree._Element:
 def _imsmd(job: Job) -> etree._Element:
     """IMS Metadata 1.2.1 LOM (the binding SCORM 1.2 uses), with EQF, ECVET and the learning outcomes."""
     lang = job.language
-    points = format(job.ecvet_points.normalize(), "f")
+    points = plain_decimal(job.ecvet_points)
     classifications = [
         MD.classification(_vocabulary("purpose", "Educational Level"),
                           MD.taxonpath(MD.source(_langstring("European Qualifications Framework (EQF)", lang)),

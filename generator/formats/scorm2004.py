@@ -47,8 +47,7 @@ class Scorm2004:
             E.metadata(E.schema("ADL SCORM"), E.schemaversion("2004 4th Edition"),
                        _lom.build_lom(job, LOM, "lom")),
             E.organizations(organization, default=org),
-            E.resources(*_scorm.page_resources(E, site, list(_scorm.launched_pages(nodes)),
-                                               lambda page: {ADLCP_TYPE: "sco"})),
+            E.resources(*_scorm.page_resources(E, site, list(_scorm.launched_pages(nodes)), ADLCP_TYPE)),
             {"identifier": f"MANIFEST-{job.ident}", "version": job.programme.version,
              f"{{{XSI}}}schemaLocation": schema_location(IMSCP, ADLCP, ADLSEQ, ADLNAV, IMSSS, LOM)},
         )

@@ -11,7 +11,6 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Literal
@@ -21,6 +20,7 @@ from markupsafe import Markup
 
 from generator.i18n import N_, translations
 from generator.model import CaseStudy, Curriculum, Document, Lesson, UnitSource
+from generator.numbers import plain_decimal
 from generator.render.markdown import MarkdownRenderer, Resolved
 from generator.render.quiz import QuizRenderer, quiz_id
 from generator.render.selfassessment import PAGE as PROFILE_PAGE
@@ -54,10 +54,6 @@ def months_label(months: tuple[int, ...] | list[int], gettext: Callable[[str], s
     if len(ordered) == 1:
         return gettext("Month %(month)s") % {"month": ordered[0]}
     return gettext("Months %(months)s") % {"months": ", ".join(map(str, ordered))}
-
-
-def points(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,14 +272,14 @@ class _Renderer:
             rows.append({"unit": unit.unit,
                          "href": unit_path(unit) if unit.code in self.included_units else None,
                          "months": months_label(schedule.get(unit.code, ()), self._),
-                         "points": points(unit.unit.ecvet_points), "lessons": len(unit.lessons)})
+                         "points": plain_decimal(unit.unit.ecvet_points), "lessons": len(unit.lessons)})
         comp = self.course.competences
         home_unit = self.course.units_in_order()[0].code if self.course.units else None
         return {**self._common("index.html", None), "rows": rows,
                 "delivery": self._(DELIVERY_LABELS[self.programme.delivery_mode]),
                 "timeline": layout_timeline(self.programme, self.course.units_in_order(), self._),
                 "self_assessment_href": PROFILE_PAGE if comp and home_unit in self.included_units else None,
-                "total_points": points(self.programme.ecvet_points),
+                "total_points": plain_decimal(self.programme.ecvet_points),
                 "total_hours": sum(u.unit.workload_hours for u in self.course.units),
                 "fields": comp.activity_fields if comp else (),
                 "meetings": sorted(self.programme.meetings, key=lambda m: m.month)}
@@ -296,7 +292,7 @@ class _Renderer:
         schedule = {s.code: s.months for s in self.programme.units}
         return {**self._common(path, unit),
                 "months": months_label(schedule.get(unit.code, unit.unit.months or ()), self._),
-                "points": points(unit.unit.ecvet_points),
+                "points": plain_decimal(unit.unit.ecvet_points),
                 "outcomes_by_kind": [(label, items) for label, items in outcomes_by_kind if items],
                 "skills": [skills[s] for s in developed],
                 "lessons": [Link(self.title_of(lesson), relative_href(path, lesson_path(lesson)),

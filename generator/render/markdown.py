@@ -102,7 +102,3 @@ class MarkdownRenderer:
             return self.md.reset().convert(text)
         finally:
             self.md.reset()
-
-
-def render_markdown(text: str, resolver: Resolver) -> str:
-    return MarkdownRenderer().render(text, resolver)

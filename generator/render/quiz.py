@@ -10,11 +10,11 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from markupsafe import Markup
 
 from generator.model import Question, Quiz, UnitSource
+from generator.numbers import plain_decimal
 from generator.render.markdown import MarkdownRenderer, Resolved
 from generator.render.site import script_json
 
@@ -42,10 +42,6 @@ def quiz_id(unit: UnitSource) -> str:
     return f"{unit.code}-QUIZ"
 
 
-def _plain_points(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 class QuizRenderer:
     def __init__(self, markdown: MarkdownRenderer, gettext: Callable[[str], str] = lambda text: text) -> None:
         self.markdown = markdown
@@ -61,7 +57,7 @@ class QuizRenderer:
         return [self._view(q) for q in quiz.questions]
 
     def _view(self, q: Question) -> QuestionView:
-        points = _plain_points(q.points)
+        points = plain_decimal(q.points)
         if q.type in ("single", "multiple"):
             choices = tuple(Choice(KEYS[i], self._html(o.text, inline=True)) for i, o in enumerate(q.options))
             return QuestionView(q.id, q.type, self._html(q.text), points, choices)

@@ -12,6 +12,7 @@ from typing import Final
 from markupsafe import Markup
 
 from generator.model import Curriculum
+from generator.numbers import plain_decimal
 from generator.render.site import script_json
 
 IMPORTANCE_WEIGHTS: Final = {"++": 1.5, "+": 1.0, "-": 0.75, "--": 0.5}
@@ -32,7 +33,7 @@ def self_assessment_data(course: Curriculum) -> Markup:
                     "skills": [{"id": s.id, "title": s.title, "importance": s.importance.model_dump(),
                                 "targets": s.target_levels} for s in f.skills]}
                    for f in course.competences.activity_fields],
-        "units": [{"code": u.code, "title": u.unit.title, "points": format(u.unit.ecvet_points.normalize(), "f"),
+        "units": [{"code": u.code, "title": u.unit.title, "points": plain_decimal(u.unit.ecvet_points),
                    "months": schedule.get(u.code, []),
                    "skills": sorted({s for o in u.unit.learning_outcomes for s in o.skill_ids})}
                   for u in course.units_in_order()],

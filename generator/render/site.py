@@ -49,12 +49,8 @@ class Site:
     def dependencies_of(self, page: Page) -> list[str]:
         """Support files a page needs: shared assets plus the media it embeds."""
         html = self.files[page.path].decode("utf-8")
-        return [path for path in self.support_files() if _relative(page.path, path) in html
+        return [path for path in self.support_files() if relative_href(page.path, path) in html
                 or path.startswith("assets/")]
-
-
-def _relative(from_page: str, target: str) -> str:
-    return relative_href(from_page, target)
 
 
 def relative_href(from_page: str, target: str) -> str:

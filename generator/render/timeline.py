@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from generator.model import Programme, UnitSource
+from generator.numbers import plain_decimal
 
 LEFT, TOP, MONTH_WIDTH, ROW, BAR, BOTTOM = 52, 34, 56, 26, 18, 58
 
@@ -62,7 +63,7 @@ def layout_timeline(programme: Programme, units: tuple[UnitSource, ...], gettext
     most = max((by_code[s.code].unit.ecvet_points for s in slots), default=Decimal(0))
     for row, slot in enumerate(slots):
         unit = by_code[slot.code].unit
-        points = format(unit.ecvet_points.normalize(), "f")
+        points = plain_decimal(unit.ecvet_points)
         for start, end in _runs(sorted(slot.months)):
             bars.append(Bar(slot.code, LEFT + (start - 1) * MONTH_WIDTH + 2, TOP + row * ROW + (ROW - BAR) // 2,
                             (end - start + 1) * MONTH_WIDTH - 4, BAR,
