@@ -49,24 +49,28 @@ def check_unique_ids(course: Curriculum) -> Iterator[Diagnostic]:
 
 
 def _check_page_ids(course: Curriculum) -> Iterator[Diagnostic]:
-    """Lessons, case studies, units and quizzes become items of one package: their ids must differ across kinds."""
-    owners: dict[str, tuple[str, PurePosixPath, int | None]] = {}
+    """Lessons, case studies, units and quizzes become items of one package: their ids must differ across kinds.
+
+    Two ids of the same kind are reported by `check_unique_ids` already.
+    """
+    pages: list[tuple[str, str, str, PurePosixPath, int | None]] = []  # (id, kind, what, file, line)
     if course.programme and course.programme_positions:
-        owners[course.programme.id] = ("the programme", course.programme_positions.file,
-                                       course.programme_positions.line("id"))
-    owners.setdefault("SELF-ASSESSMENT", ("the self-assessment", PurePosixPath("curriculum/competences.yaml"), None))
-    pages: list[tuple[str, str, PurePosixPath, int | None]] = []
+        pos = course.programme_positions
+        pages.append((course.programme.id, "programme", "the programme", pos.file, pos.line("id")))
+    pages.append(("SELF-ASSESSMENT", "profile", "the self-assessment", PurePosixPath("curriculum/competences.yaml"), None))
     for unit in course.units:
-        pages.append((unit.code, f"unit {unit.code}", unit.file, unit.positions.line("code")))
-        pages.append((f"{unit.code}-QUIZ", f"the quiz of unit {unit.code}", unit.file, unit.positions.line("code")))
-        pages += [(lesson.id, f"lesson {lesson.id}", lesson.file, lesson.positions.line("id")) for lesson in unit.lessons]
-    pages += [(case.id, f"case study {case.id}", case.file, case.positions.line("id")) for case in course.case_studies]
-    for ident, what, file, line in pages:
-        first = owners.get(ident)
-        if first is None:
-            owners[ident] = (what, file, line)
-        elif not first[0].startswith(what.split(" ")[0]):  # same-kind duplicates are reported above
-            yield error("CUR201", f"id '{ident}' of {what} is also the id of {first[0]} ({first[1]})", file, line,
+        line = unit.positions.line("code")
+        pages.append((unit.code, "unit", f"unit {unit.code}", unit.file, line))
+        pages.append((f"{unit.code}-QUIZ", "quiz", f"the quiz of unit {unit.code}", unit.file, line))
+        pages += [(lesson.id, "lesson", f"lesson {lesson.id}", lesson.file, lesson.positions.line("id"))
+                  for lesson in unit.lessons]
+    pages += [(case.id, "case", f"case study {case.id}", case.file, case.positions.line("id"))
+              for case in course.case_studies]
+    first: dict[str, tuple[str, str, PurePosixPath]] = {}
+    for ident, kind, what, file, line in pages:
+        owner = first.setdefault(ident, (kind, what, file))
+        if owner[0] != kind:
+            yield error("CUR201", f"id '{ident}' of {what} is also the id of {owner[1]} ({owner[2]})", file, line,
                         hint="Packages hold every page under its id; give this one an id of its own.")
 
 
