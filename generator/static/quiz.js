@@ -2,7 +2,9 @@
  * SCORM 1.2 and 2004: score (raw/min/max, and scaled in 2004), success and completion status, one
  * interaction per question, and per learning outcome an objective with its score and status.
  * Answers are saved as the learner types (suspend data in an LMS, localStorage without one), so a
- * reload or a relaunch never loses them. Essays are recorded for the tutor and not scored here. */
+ * reload or a relaunch never loses them. Essays are recorded for the tutor and not scored here.
+ * Options are scored and reported by their key (their place in the source), never by where the page
+ * shows them. Once the saved answers are back in the form and it listens, the form gets `data-ready`. */
 (function () {
   "use strict";
   var form = document.getElementById("quiz");
@@ -93,7 +95,7 @@
   function clip(text, length) { return String(text).slice(0, length); }
 
   function response(q, value) {
-    if (q.type === "multiple") { return value.join(is2004 ? "[,]" : ","); }
+    if (q.type === "multiple") { return value.slice().sort().join(is2004 ? "[,]" : ","); }  // not in page order
     if (q.type === "true-false") { return is2004 ? value : value.charAt(0); }
     if (q.type === "matching") {
       return Object.keys(value).filter(function (l) { return value[l]; })
@@ -315,4 +317,5 @@
   form.addEventListener("change", function () { save(false); });
   form.addEventListener("submit", submit);
   form.querySelector("[data-quiz-reset]").addEventListener("click", reset);
+  form.setAttribute("data-ready", "");
 }());
