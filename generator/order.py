@@ -14,6 +14,8 @@ an order derived from the question ids, never from the clock:
 - `shuffle: false` keeps the author's order (e.g. "all of the above" last).
 
 Options keep their identity by their place in the source, whatever the order they are shown in.
+In an LMS the SCORM quiz page applies the same rules once more, seeded by the learner id, so each
+learner sees an order of their own (static/quiz.js, `learnerOrders`).
 """
 
 from __future__ import annotations

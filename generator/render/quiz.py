@@ -39,6 +39,8 @@ class QuestionView:
     choices: tuple[Choice, ...] = ()
     lefts: tuple[Choice, ...] = ()
     """Matching: the items to match, each answered by picking one of `choices`."""
+    shuffle: bool = False
+    """Single and multiple: the page may show each learner the options in an order of their own."""
 
 
 def quiz_id(unit: UnitSource) -> str:
@@ -64,7 +66,7 @@ class QuizRenderer:
         points = plain_decimal(q.points)
         if q.type in ("single", "multiple"):
             choices = tuple(Choice(KEYS[i], self._html(q.options[i].text, inline=True)) for i in order)
-            return QuestionView(q.id, q.type, self._html(q.text), points, choices)
+            return QuestionView(q.id, q.type, self._html(q.text), points, choices, shuffle=q.shuffle)
         if q.type == "true-false":
             return QuestionView(q.id, q.type, self._html(q.text), points,
                                 (Choice("true", Markup.escape(self._("True"))), Choice("false", Markup.escape(self._("False")))))
@@ -84,6 +86,7 @@ class QuizRenderer:
                                         "outcomes": list(q.outcome_ids),
                                         "feedback": {k: str(self._html(v)) for k, v in q.feedback.model_dump().items() if v}}
             if q.type in ("single", "multiple"):
+                entry["shuffle"] = q.shuffle
                 entry["options"] = [{"key": KEYS[i], "correct": o.correct, "feedback": str(self._html(o.feedback)) if o.feedback else ""}
                                     for i, o in enumerate(q.options)]
             elif q.type == "true-false":

@@ -4,11 +4,13 @@ objectives, and answers that survive a relaunch; and the same quiz offline with 
 from __future__ import annotations
 
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from generator.build import build_project
 from helpers import PROJECTS
@@ -243,3 +245,53 @@ def test_scorm12_keeps_a_long_essay_within_the_suspend_data_limit(browser: Any, 
     frame = relaunch(page, "LMSInitialize")
     expect(frame.locator("textarea[name='U01-Q7']")).to_have_value(essay)
     expect(frame.locator("input[name='U01-Q1'][value='a']")).to_be_checked()
+
+
+def keys_first_quiz() -> str:
+    """Unit U02's quiz as authors used to write it: 9 single- and 2 multiple-answer keys first, one pinned."""
+    outcomes = ["U02-LO1", "U02-LO2", "U02-LO3"]
+    questions: list[dict[str, object]] = [
+        {"id": f"U02-Q{n}", "type": "single", "outcome_ids": outcomes, "text": f"Question {n}?",
+         "options": [{"text": "Right", "correct": True}, {"text": "Wrong 1"}, {"text": "Wrong 2"}, {"text": "Wrong 3"}]}
+        for n in range(1, 10)]
+    questions += [{"id": f"U02-Q{n}", "type": "multiple", "outcome_ids": outcomes, "text": f"Question {n}?",
+                   "options": [{"text": "Right 1", "correct": True}, {"text": "Right 2", "correct": True},
+                               {"text": "Wrong 1"}, {"text": "Wrong 2"}]} for n in (10, 11)]
+    questions.append({**questions[0], "id": "U02-Q12", "shuffle": False})
+    return yaml.safe_dump({"questions": questions}, sort_keys=False)
+
+
+def shown_orders(frame: Any) -> dict[str, list[str]]:
+    return dict(frame.locator("fieldset[data-type='single'], fieldset[data-type='multiple']").evaluate_all(
+        "sets => sets.map(s => [s.dataset.question, [...s.querySelectorAll('input')].map(i => i.value)])"))
+
+
+def test_each_learner_sees_an_order_of_their_own_with_the_keys_still_spread(
+        browser: Any, lms: tuple[str, Path], make_project: Callable[..., Path], tmp_path: Path) -> None:
+    url, folder = lms
+    root = make_project({"modules/02-practice/quiz.yaml": keys_first_quiz()})
+    result = build_project(root, tmp_path / "out", ["scorm2004"], "unit", SCHEMAS, ["U02"])
+    assert result.ok, result.diagnostics
+    with zipfile.ZipFile(next(p.path for p in result.packages if "U02" in p.path.name)) as archive:
+        archive.extractall(folder)
+    seen: dict[str, dict[str, list[str]]] = {}
+    for learner in ("anna", "bo", ""):
+        page = browser.new_page()
+        page.goto(f"{url}/lms.html?v=2004&sco=units/U02/quiz.html&learner={learner}")
+        seen[learner] = shown_orders(ready(page, "Initialize"))
+        if learner == "anna":
+            assert shown_orders(relaunch(page, "Initialize")) == seen["anna"]  # the same at every launch
+            frame = page.frame_locator("#sco")
+            for n in range(1, 13):
+                keys = ["a", "b"] if n in (10, 11) else ["a"]
+                for k in keys:
+                    frame.locator(f"input[name='U02-Q{n}'][value='{k}']").check()
+            submit(page, frame, "Commit")
+            assert values(page, "cmi.score.raw", "cmi.success_status") == ["12", "passed"]
+        page.close()
+    assert seen["anna"] != seen["bo"] and seen["anna"] != seen[""] != seen["bo"]
+    for orders in seen.values():
+        singles = Counter(orders[f"U02-Q{n}"].index("a") for n in range(1, 10))
+        assert max(singles.values()) == 3  # 9 keys over 4 places: 3, 2, 2, 2
+        assert all(orders[f"U02-Q{n}"][:2] not in (["a", "b"], ["b", "a"]) for n in (10, 11))
+        assert orders["U02-Q12"] == ["a", "b", "c", "d"]
