@@ -36,7 +36,7 @@ MIN_REPEATS: Final = 3
 MIN_MULTIPLE: Final = 2
 """Multiple-answer questions (with a wrong option) a quiz needs before CUR282 judges it: one is no pattern."""
 MIN_TRUE_FALSE: Final = 4
-"""True/false questions a quiz needs before CUR283 judges it: 2 or 3 statements cannot balance."""
+"""True/false questions a quiz needs before CUR283 judges it: with 2 or 3, one statement decides the share."""
 MIN_OPTIONS: Final = 3
 """With two options a key sits in one of two places or is one of two lengths: half by chance."""
 
