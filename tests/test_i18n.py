@@ -71,6 +71,18 @@ def test_a_partner_language_build_speaks_it_in_pages_quizzes_and_manifests(
         assert f"<mattext texttype=\"text/html\">{true}</mattext>" in archive.read("quizzes/U01/assessment.xml").decode()
 
 
+@pytest.mark.parametrize("lang", ["fr", "sv", "fi", "lt"])
+def test_build_lang_on_the_command_line(tmp_path: Path, lang: str) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    result = CliRunner().invoke(cli, ["build", str(PROJECTS / "minimal"), "--lang", lang, "--format", "cc11",
+                                      "--out", str(tmp_path), "--schemas", str(SCHEMAS)])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / f"demo-{lang}-cc11.imscc").is_file()
+
+
 def test_german_build_carries_de_in_manifests_and_pages(tmp_path: Path) -> None:
     result = build_project(PROJECTS / "minimal", tmp_path, ["scorm2004", "cc11"], "unit", SCHEMAS, ["U01"], lang="de")
     assert result.ok and sorted(p.path.name for p in result.packages) == ["demo-de-U01-scorm2004.zip", "demo-de-cc11.imscc"]
