@@ -123,7 +123,7 @@ SCHEMAS_OPTION = click.option(
                    "Common Cartridges always hold the programme (one course).")
 @click.option("--unit", "units", multiple=True, metavar="CODE", help="Only this unit (repeatable), e.g. --unit U03.")
 @click.option("--lang", default=None, metavar="LANG",
-              help="Interface language of the packages (en, de); lessons translated into it are used too.")
+              help="Interface language of the packages: en, de, fr, sv, fi or lt; lessons translated into it are used too.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: ROOT/build); packages are written atomically (temporary file, then rename).")
 @SCHEMAS_OPTION
@@ -143,6 +143,7 @@ def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: st
       curriculum build --format scorm2004 --unit U03
       curriculum build --format scorm12 --scope programme --out dist/
       curriculum build --lang de                          # German interface
+      curriculum build --lang sv --format cc11            # the Moodle course for Swedish partners
     """
     from generator.build import PACKAGERS, build_project
 

@@ -116,6 +116,11 @@ CODES: Final[dict[str, str]] = {
     "CUR267": "matching question repeats an item",
     "CUR268": "question type has no Common Cartridge equivalent and falls back",
     "CUR269": "quiz text shows an image, which quizzes cannot carry",
+    # check: quiz validity (cues that give the answer away)
+    "CUR280": "one option position holds the key in too many single-answer questions of a quiz",
+    "CUR281": "the longest option is the key in too many single-answer questions of a quiz",
+    "CUR282": "too many multiple-answer questions of a quiz list their correct options first",
+    "CUR283": "the true/false answers of a quiz lean too far one way",
     # check: translations
     "CUR270": "lesson or case study lacks a translation into a programme language",
     "CUR271": "translation is stale: its source changed after it was translated",

@@ -229,6 +229,9 @@ class Question(SourceModel):
     guidance: str = ""
     """`essay`: what a good answer contains, for the tutor who grades it."""
     feedback: Feedback = Feedback()
+    shuffle: bool = True
+    """`single` and `multiple`: `false` pins the options in the order written (e.g. for "all of the above");
+    otherwise packages show them in a stable order derived from the question id."""
 
 
 class Quiz(SourceModel):

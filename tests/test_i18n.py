@@ -6,6 +6,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -28,16 +29,58 @@ def extracted_messages() -> set[str]:
     return found_ids
 
 
-def test_german_catalogue_translates_every_interface_string_with_its_placeholders() -> None:
-    with (REPO / "generator/locale/de/LC_MESSAGES/messages.po").open("rb") as stream:
+CATALOGUES = ["de", "fr", "sv", "fi", "lt"]
+
+
+@pytest.mark.parametrize("lang", CATALOGUES)
+def test_every_catalogue_translates_every_interface_string_with_its_placeholders(lang: str) -> None:
+    with (REPO / f"generator/locale/{lang}/LC_MESSAGES/messages.po").open("rb") as stream:
         catalog = read_po(stream)
+    assert str(catalog.locale) == lang
     translated = {m.id: m.string for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
     messages = extracted_messages()
     assert len(messages) > 140
     assert sorted(messages - set(translated)) == []
+    assert sorted(set(translated) - messages) == []  # no leftovers from strings that are gone
     for message in messages:
         assert sorted(PLACEHOLDER.findall(message)) == sorted(PLACEHOLDER.findall(translated[message])), message
-    assert interface_languages() == ["en", "de"]
+        assert translated[message].strip(), message
+
+
+def test_the_interface_ships_in_english_and_the_partner_languages() -> None:
+    assert interface_languages() == ["en", *sorted(CATALOGUES)]
+
+
+@pytest.mark.parametrize(("lang", "check_answers", "true", "about"), [
+    ("fr", "Vérifier mes réponses", "Vrai", "À propos de cette unité"),
+    ("sv", "Rätta mina svar", "Sant", "Om modulen"),
+    ("fi", "Tarkista vastaukseni", "Tosi", "Tietoa opintojaksosta"),
+    ("lt", "Tikrinti atsakymus", "Teisinga", "Apie modulį"),
+])
+def test_a_partner_language_build_speaks_it_in_pages_quizzes_and_manifests(
+        tmp_path: Path, lang: str, check_answers: str, true: str, about: str) -> None:
+    result = build_project(PROJECTS / "minimal", tmp_path, ["scorm2004", "cc11"], "unit", SCHEMAS, ["U01"], lang=lang)
+    assert result.ok, result.diagnostics
+    assert sorted(p.path.name for p in result.packages) == [f"demo-{lang}-U01-scorm2004.zip", f"demo-{lang}-cc11.imscc"]
+    with zipfile.ZipFile(tmp_path / f"demo-{lang}-U01-scorm2004.zip") as archive:
+        quiz = archive.read("units/U01/quiz.html").decode()
+        manifest = archive.read("imsmanifest.xml").decode()
+    assert f'<html lang="{lang}">' in quiz and check_answers in quiz and f"<span>{true}</span>" in quiz
+    assert f"<lom:language>{lang}</lom:language>" in manifest and about in manifest
+    with zipfile.ZipFile(tmp_path / f"demo-{lang}-cc11.imscc") as archive:
+        assert f"<mattext texttype=\"text/html\">{true}</mattext>" in archive.read("quizzes/U01/assessment.xml").decode()
+
+
+@pytest.mark.parametrize("lang", ["fr", "sv", "fi", "lt"])
+def test_build_lang_on_the_command_line(tmp_path: Path, lang: str) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    result = CliRunner().invoke(cli, ["build", str(PROJECTS / "minimal"), "--lang", lang, "--format", "cc11",
+                                      "--out", str(tmp_path), "--schemas", str(SCHEMAS)])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / f"demo-{lang}-cc11.imscc").is_file()
 
 
 def test_german_build_carries_de_in_manifests_and_pages(tmp_path: Path) -> None:
@@ -105,5 +148,7 @@ def test_orphan_and_undeclared_translations(make_project: MakeProject) -> None:
 
 
 def test_unknown_interface_language_is_refused(tmp_path: Path) -> None:
-    result = build_project(PROJECTS / "minimal", tmp_path, ["cc11"], "unit", SCHEMAS, lang="fr")
-    assert "CUR304" in {d.code for d in result.diagnostics} and result.packages == ()
+    result = build_project(PROJECTS / "minimal", tmp_path, ["cc11"], "unit", SCHEMAS, lang="et")
+    refused = [d for d in result.diagnostics if d.code == "CUR304"]
+    assert refused and result.packages == ()
+    assert refused[0].hint is not None and "Available: en, de, fi, fr, lt, sv." in refused[0].hint

@@ -19,6 +19,7 @@ from generator.checks.references import (
 )
 from generator.checks.schedule import check_schedule
 from generator.checks.translations import check_translations
+from generator.checks.validity import check_quiz_validity
 from generator.diagnostics import Diagnostic, sort_key
 from generator.load.project import load_project
 from generator.model import Curriculum
@@ -40,6 +41,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     check_bodies,
     check_outcome_wording,
     check_quizzes,
+    check_quiz_validity,
     check_translations,
 )
 

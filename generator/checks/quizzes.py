@@ -12,8 +12,8 @@ from generator.model import Curriculum, Question, UnitSource
 from generator.numbers import accepted_numbers
 
 TYPE_FIELDS: Final[dict[str, frozenset[str]]] = {
-    "single": frozenset({"options"}),
-    "multiple": frozenset({"options"}),
+    "single": frozenset({"options", "shuffle"}),
+    "multiple": frozenset({"options", "shuffle"}),
     "true-false": frozenset({"answer"}),
     "short": frozenset({"answers"}),
     "numerical": frozenset({"value", "tolerance"}),

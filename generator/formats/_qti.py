@@ -7,6 +7,12 @@ feedback hangs on a `continue="Yes"` condition, and `cc_weighting` carries the p
 has no numerical or matching type: numerical questions become fill-in-the-blank items accepting the
 value (every whole number in range when the tolerance allows), matching questions one
 single-choice item per left-hand item.
+
+Options are listed in the order generator/order.py derives from the question id; their idents keep
+the source order (`U01-Q1-1` is the first option written). `render_choice` also says `shuffle="Yes"`
+(`"No"` for pinned and true/false questions), which the QTI format allows but Moodle's CC importer
+does not read: it restores every question with shuffleanswers 0, so the listed order is what
+Moodle learners see.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from lxml.builder import ElementMaker
 
 from generator.model import Question, Quiz
 from generator.numbers import accepted_numbers
+from generator.order import option_orders
 from generator.render.markdown import MarkdownRenderer, Resolved
 
 QTI: Final = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -85,6 +92,7 @@ class QtiWriter:
         self.markdown = MarkdownRenderer()
         self._ = gettext
         self.weights: dict[str, int] = {}
+        self.orders: dict[str, tuple[int, ...]] = {}
 
     def assessment(self, ident: str, quiz: Quiz) -> etree._Element:
         return Q.questestinterop(Q.assessment(
@@ -100,6 +108,7 @@ class QtiWriter:
     def items(self, quiz: Quiz) -> list[etree._Element]:
         result: list[etree._Element] = []
         self.weights = item_weights(quiz)
+        self.orders = option_orders(quiz)
         for question in quiz.questions:
             if question.type == "matching":
                 result += self._matching(question)
@@ -130,11 +139,12 @@ class QtiWriter:
             ident=ident, title=_name(ident, question.text))
 
     def _choice(self, question: Question) -> tuple[etree._Element, list[etree._Element], list[etree._Element]]:
-        labels = [Q.response_label(_mattext(_inline(self.markdown, o.text)), ident=f"{question.id}-{i}")
-                  for i, o in enumerate(question.options, start=1)]
+        labels = [Q.response_label(_mattext(_inline(self.markdown, question.options[i].text)),
+                                   ident=f"{question.id}-{i + 1}")
+                  for i in self.orders[question.id]]
         single = question.type == "single"
-        response = Q.response_lid(Q.render_choice(*labels), ident="response1",
-                                  rcardinality="Single" if single else "Multiple")
+        response = Q.response_lid(Q.render_choice(*labels, shuffle="Yes" if question.shuffle else "No"),
+                                  ident="response1", rcardinality="Single" if single else "Multiple")
         conditions, feedback = [], []
         if single:
             for i, option in enumerate(question.options, start=1):
@@ -161,7 +171,8 @@ class QtiWriter:
 
     def _true_false(self, question: Question) -> tuple[etree._Element, list[etree._Element], list[etree._Element]]:
         response = Q.response_lid(Q.render_choice(
-            Q.response_label(_mattext(self._("True")), ident="true"), Q.response_label(_mattext(self._("False")), ident="false")),
+            Q.response_label(_mattext(self._("True")), ident="true"), Q.response_label(_mattext(self._("False")), ident="false"),
+            shuffle="No"),
             ident="response1", rcardinality="Single")
         conditions, feedback = [], []
         for ident in ("true", "false"):
@@ -203,7 +214,7 @@ class QtiWriter:
             ident = f"{question.id}-{n}"
             labels = [Q.response_label(_mattext(_inline(self.markdown, r)), ident=f"{ident}-{i}")
                       for i, r in enumerate(rights, start=1)]
-            response = Q.response_lid(Q.render_choice(*labels), ident="response1", rcardinality="Single")
+            response = Q.response_lid(Q.render_choice(*labels, shuffle="Yes"), ident="response1", rcardinality="Single")
             correct = rights.index(pair.right) + 1
             conditions = [Q.respcondition(Q.conditionvar(Q.varequal(f"{ident}-{correct}", respident="response1")),
                                           Q.setvar("100", varname="SCORE", action="Set"))]

@@ -44,7 +44,9 @@ _SCRIPT: Final = """
     if (update.all || update.changed.indexOf(me.dataset.page) !== -1) {
       source.close();
       location.reload();
+      return;
     }
+    me.dataset.kept = String(Number(me.dataset.kept || 0) + 1);  // updates seen that left this page alone
   };
 })();
 """.replace("@EVENTS@", EVENTS_PATH)

@@ -296,7 +296,7 @@ class _Renderer:
                 "outcomes_by_kind": [(label, items) for label, items in outcomes_by_kind if items],
                 "skills": [skills[s] for s in developed],
                 "lessons": [Link(self.title_of(lesson), relative_href(path, lesson_path(lesson)),
-                                 note=f"{lesson.meta.minutes} min", target_id=lesson.id) for lesson in unit.lessons],
+                                 note=self._minutes(lesson), target_id=lesson.id) for lesson in unit.lessons],
                 "cases": [Link(self.title_of(c), relative_href(path, case_path(c)), target_id=c.id) for c in cases],
                 "total_minutes": sum(lesson.meta.minutes for lesson in unit.lessons),
                 "nav": self._nav(path, unit), "runtime_outcomes": ""}
@@ -314,11 +314,14 @@ class _Renderer:
                 if following else None,
                 "nav": self._nav(path, unit), "runtime_outcomes": " ".join(lesson.meta.outcome_ids)}
 
+    def _minutes(self, lesson: Lesson) -> str:
+        return self._("%(minutes)s min") % {"minutes": lesson.meta.minutes}
+
     def _nav(self, path: str, unit: UnitSource) -> list[Link]:
         items = [Link(self._("About this unit"), relative_href(path, unit_path(unit)), unit_path(unit) == path,
                       target_id=unit.code)]
         items += [Link(f"{i}. {self.title_of(lesson)}", relative_href(path, lesson_path(lesson)),
-                       lesson_path(lesson) == path, f"{lesson.meta.minutes} min", target_id=lesson.id,
+                       lesson_path(lesson) == path, self._minutes(lesson), target_id=lesson.id,
                        lang=self._content(lesson)[1])
                   for i, lesson in enumerate(unit.lessons, start=1)]
         if self._has_quiz_page(unit):

@@ -2,7 +2,9 @@
 
 SCORM quizzes are scored in the browser (there is no server in a SCORM package), so the key ships with
 the page; the LMS records what the script reports. Option keys are single letters because SCORM 1.2
-choice responses must be short identifiers.
+choice responses must be short identifiers; a key names an option by its place in the source (`a` is
+the first written), never by where the page shows it, so scoring and the interactions reported to the
+LMS do not depend on the display order (generator/order.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from markupsafe import Markup
 
 from generator.model import Question, Quiz, UnitSource
 from generator.numbers import plain_decimal
+from generator.order import option_orders
 from generator.render.markdown import MarkdownRenderer, Resolved
 from generator.render.site import script_json
 
@@ -36,6 +39,8 @@ class QuestionView:
     choices: tuple[Choice, ...] = ()
     lefts: tuple[Choice, ...] = ()
     """Matching: the items to match, each answered by picking one of `choices`."""
+    shuffle: bool = False
+    """Single and multiple: the page may show each learner the options in an order of their own."""
 
 
 def quiz_id(unit: UnitSource) -> str:
@@ -54,13 +59,14 @@ class QuizRenderer:
         return Markup(html)
 
     def views(self, quiz: Quiz) -> list[QuestionView]:
-        return [self._view(q) for q in quiz.questions]
+        orders = option_orders(quiz)
+        return [self._view(q, orders.get(q.id, ())) for q in quiz.questions]
 
-    def _view(self, q: Question) -> QuestionView:
+    def _view(self, q: Question, order: tuple[int, ...]) -> QuestionView:
         points = plain_decimal(q.points)
         if q.type in ("single", "multiple"):
-            choices = tuple(Choice(KEYS[i], self._html(o.text, inline=True)) for i, o in enumerate(q.options))
-            return QuestionView(q.id, q.type, self._html(q.text), points, choices)
+            choices = tuple(Choice(KEYS[i], self._html(q.options[i].text, inline=True)) for i in order)
+            return QuestionView(q.id, q.type, self._html(q.text), points, choices, shuffle=q.shuffle)
         if q.type == "true-false":
             return QuestionView(q.id, q.type, self._html(q.text), points,
                                 (Choice("true", Markup.escape(self._("True"))), Choice("false", Markup.escape(self._("False")))))
@@ -80,6 +86,7 @@ class QuizRenderer:
                                         "outcomes": list(q.outcome_ids),
                                         "feedback": {k: str(self._html(v)) for k, v in q.feedback.model_dump().items() if v}}
             if q.type in ("single", "multiple"):
+                entry["shuffle"] = q.shuffle
                 entry["options"] = [{"key": KEYS[i], "correct": o.correct, "feedback": str(self._html(o.feedback)) if o.feedback else ""}
                                     for i, o in enumerate(q.options)]
             elif q.type == "true-false":

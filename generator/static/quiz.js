@@ -2,7 +2,9 @@
  * SCORM 1.2 and 2004: score (raw/min/max, and scaled in 2004), success and completion status, one
  * interaction per question, and per learning outcome an objective with its score and status.
  * Answers are saved as the learner types (suspend data in an LMS, localStorage without one), so a
- * reload or a relaunch never loses them. Essays are recorded for the tutor and not scored here. */
+ * reload or a relaunch never loses them. Essays are recorded for the tutor and not scored here.
+ * Options are scored and reported by their key (their place in the source), never by where the page
+ * shows them. Once the saved answers are back in the form and it listens, the form gets `data-ready`. */
 (function () {
   "use strict";
   var form = document.getElementById("quiz");
@@ -56,6 +58,64 @@
     return all;
   }
 
+  /* --- an option order for each learner ------------------------------------------------------ */
+  // The package shows everybody one order, derived from the question ids at build time. In an LMS each
+  // learner also gets an order of their own, the same at every launch (it is seeded by the learner id),
+  // so learners cannot pass on "it is the second one". It follows the build's rules (generator/order.py):
+  // single-answer keys spread evenly over the positions, correct options of a multiple-answer question
+  // never all first; pinned questions (shuffle: false) keep the author's order.
+  function rank(text) {  // FNV-1a, 32 bits: a stable pseudo-random number for a string
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < text.length; i += 1) {
+      hash ^= text.charCodeAt(i);
+      hash = (hash + (hash << 1) + (hash << 4) + (hash << 7) + (hash << 8) + (hash << 24)) >>> 0;
+    }
+    return hash;
+  }
+
+  function byRank(seed) {
+    return function (a, b) { return rank(seed + a) - rank(seed + b) || (a < b ? -1 : 1); };
+  }
+
+  function learnerOrders(learner) {
+    var used = [], orders = {};
+    key.questions.filter(function (q) { return q.shuffle; })
+      .sort(function (a, b) { return byRank(learner + "\n")(a.id, b.id); })
+      .forEach(function (q) {
+        var seed = learner + "\n" + q.id + "\n";
+        var keys = q.options.map(function (o) { return o.key; }).sort(byRank(seed));
+        var correct = q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.key; });
+        if (q.type === "single" && correct.length === 1) {
+          var slot = 0;
+          for (var p = 1; p < keys.length; p += 1) {
+            var fewer = (used[p] || 0) - (used[slot] || 0);
+            if (fewer < 0 || (fewer === 0 && rank(seed + "slot " + p) < rank(seed + "slot " + slot))) { slot = p; }
+          }
+          used[slot] = (used[slot] || 0) + 1;
+          keys = keys.filter(function (k) { return k !== correct[0]; });
+          keys.splice(slot, 0, correct[0]);
+        } else if (correct.length < keys.length &&
+                   keys.slice(0, correct.length).every(function (k) { return correct.indexOf(k) >= 0; })) {
+          keys = keys.slice(1).concat(keys.slice(0, 1));
+        }
+        orders[q.id] = keys;
+      });
+    return orders;
+  }
+
+  function showInLearnerOrder(learner) {
+    if (!learner) { return; }
+    var orders = learnerOrders(learner);
+    Object.keys(orders).forEach(function (id) {
+      var box = form.querySelector("[data-question='" + id + "'] [data-shuffle]");
+      if (!box) { return; }
+      orders[id].forEach(function (k) {
+        var input = box.querySelector("input[value='" + k + "']");
+        if (input) { box.appendChild(input.parentNode); }  // the label around the input
+      });
+    });
+  }
+
   /* --- scoring -------------------------------------------------------------------------------- */
   function normalise(text) { return String(text).trim().replace(/\s+/g, " ").toLowerCase(); }
 
@@ -93,7 +153,7 @@
   function clip(text, length) { return String(text).slice(0, length); }
 
   function response(q, value) {
-    if (q.type === "multiple") { return value.join(is2004 ? "[,]" : ","); }
+    if (q.type === "multiple") { return value.slice().sort().join(is2004 ? "[,]" : ","); }  // not in page order
     if (q.type === "true-false") { return is2004 ? value : value.charAt(0); }
     if (q.type === "matching") {
       return Object.keys(value).filter(function (l) { return value[l]; })
@@ -303,6 +363,7 @@
   }
 
   window.CurriculumQuiz = { key: key, lastResult: null };
+  if (session) { showInLearnerOrder(session.get("cmi.core.student_id", "cmi.learner_id")); }
   var state = restore();
   if (state && state.answers) {
     key.questions.forEach(function (q) { if (q.id in state.answers) { write(q, state.answers[q.id]); } });
@@ -315,4 +376,5 @@
   form.addEventListener("change", function () { save(false); });
   form.addEventListener("submit", submit);
   form.querySelector("[data-quiz-reset]").addEventListener("click", reset);
+  form.setAttribute("data-ready", "");
 }());

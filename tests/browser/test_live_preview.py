@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,7 +61,9 @@ def test_editing_a_lesson_reloads_its_page_and_only_its_page(browser: Any, previ
     edit(preview, LESSON_SOURCE, "A cluster is a group", "Freshly edited: a cluster is a group")
     page.wait_for_function("document.body.innerText.includes('Freshly edited')", timeout=WAIT_MS)
     assert page.evaluate("window.notReloaded") is None
-    time.sleep(0.5)  # long enough for a wrong reload of the other page to have happened
+    # the other page has heard of the edit once it kept itself through an update (or it reloaded: no flag)
+    other.wait_for_function("!window.notReloaded || document.getElementById('curriculum-preview').dataset.kept",
+                            timeout=WAIT_MS)
     assert other.evaluate("window.notReloaded") is True
     assert errors == []
     page.close()
@@ -88,6 +89,7 @@ def test_a_broken_unit_yaml_shows_an_overlay_with_file_and_line_until_it_is_fixe
 
 def test_the_quiz_page_works_in_the_preview_without_an_lms(browser: Any, preview: PreviewServer) -> None:
     page, errors = open_page(browser, preview, "units/U01/quiz.html")
+    page.locator("#quiz[data-ready]").wait_for(state="attached")
     page.locator("input[name='U01-Q1'][value='a']").check()
     page.locator("button[type=submit]").click()
     assert "Correct." in page.locator("#feedback-U01-Q1").inner_text()

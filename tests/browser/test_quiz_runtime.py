@@ -4,16 +4,19 @@ objectives, and answers that survive a relaunch; and the same quiz offline with 
 from __future__ import annotations
 
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from generator.build import build_project
 from helpers import PROJECTS
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
 SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
 QUIZ = "units/U01/quiz.html"
 # The sample quiz: right-hand items of the matching question are offered sorted:
@@ -51,14 +54,28 @@ def answer(frame: Any, answers: dict[str, Any]) -> None:
             frame.locator(f"input[name='{question}']").fill(value)
 
 
+def ready(page: Any, initialize: str) -> Any:
+    """Wait until the SCO has opened its session and the quiz has restored its answers and listens."""
+    page.wait_for_function(f"window.calls.some(c => c[0] === '{initialize}')")
+    frame = page.frame_locator("#sco")
+    frame.locator("#quiz[data-ready]").wait_for(state="attached")
+    return frame
+
+
 def launch(browser: Any, url: str, version: str) -> tuple[Any, Any]:
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{url}/lms.html?v={version}&sco={QUIZ}")
-    page.wait_for_function("window.calls.some(c => c[0].endsWith('Initialize'))")
+    frame = ready(page, "Initialize" if version == "2004" else "LMSInitialize")
     page.errors = errors  # type: ignore[attr-defined]
-    return page, page.frame_locator("#sco")
+    return page, frame
+
+
+def relaunch(page: Any, initialize: str) -> Any:
+    """Close the SCO and open it again, as a learner coming back does; returns the new frame once it is ready."""
+    page.evaluate("window.relaunch()")
+    return ready(page, initialize)
 
 
 def submit(page: Any, frame: Any, commit: str) -> None:
@@ -154,6 +171,30 @@ def test_scorm12_quiz_reports_percent_score_status_and_interactions(
     assert values(page, "cmi.core.score.raw")[0] == "85.71"
 
 
+def test_the_quiz_scores_and_reports_options_by_key_in_whatever_order_they_are_shown(
+        browser: Any, lms: tuple[str, Path], unpack: Callable[[str, Path], None]) -> None:
+    """An LMS or a script may show the options in another order: scoring and the interactions must not change."""
+    url, folder = lms
+    unpack("scorm2004", folder)
+    page, frame = launch(browser, url, "2004")
+    orders = frame.locator(".question__choices").evaluate_all("""boxes => boxes.map(box => {
+        const keys = () => [...box.querySelectorAll('input')].map(input => input.value);
+        const before = keys();
+        [...box.children].reverse().forEach(choice => box.appendChild(choice));
+        return [before, keys()];
+    })""")
+    assert [after for _, after in orders] == [before[::-1] for before, _ in orders]
+    assert orders[0][0] != ["a", "b", "c"]  # the package already shows U01-Q1 in an order of its own
+    page.evaluate("window.calls = []")
+    answer(frame, RIGHT)
+    submit(page, frame, "Commit")
+    assert values(page, "cmi.score.raw", "cmi.success_status") == ["7", "passed"]
+    set_values = set_calls(page, "SetValue")
+    assert set_values["cmi.interactions.0.learner_response"] == "a"
+    assert set_values["cmi.interactions.1.learner_response"] == "a[,]b"
+    assert page.errors == []
+
+
 def test_quiz_answers_survive_a_relaunch_mid_quiz(browser: Any, lms: tuple[str, Path],
                                                   unpack: Callable[[str, Path], None]) -> None:
     url, folder = lms
@@ -161,14 +202,13 @@ def test_quiz_answers_survive_a_relaunch_mid_quiz(browser: Any, lms: tuple[str, 
     page, frame = launch(browser, url, "2004")
     answer(frame, {k: RIGHT[k] for k in ("U01-Q1", "U01-Q2", "U01-Q4", "U01-Q6")})
     page.wait_for_function("window.saved.includes('Benchmarking')")
-    page.evaluate("window.relaunch()")
-    page.wait_for_function("window.calls.some(c => c[0] === 'Initialize')")
+    frame = relaunch(page, "Initialize")
     assert page.evaluate("get('cmi.entry')") == "resume"
-    assert frame.locator("input[name='U01-Q1'][value='a']").is_checked()
-    assert frame.locator("input[name='U01-Q2'][value='b']").is_checked()
-    assert frame.locator("input[name='U01-Q4']").input_value() == "  Benchmarking "
-    assert frame.locator("select[name='U01-Q6.2']").input_value() == "a"
-    assert not frame.locator("input[name='U01-Q3'][value='true']").is_checked()
+    expect(frame.locator("input[name='U01-Q1'][value='a']")).to_be_checked()
+    expect(frame.locator("input[name='U01-Q2'][value='b']")).to_be_checked()
+    expect(frame.locator("input[name='U01-Q4']")).to_have_value("  Benchmarking ")
+    expect(frame.locator("select[name='U01-Q6.2']")).to_have_value("a")
+    assert not frame.locator("input[name='U01-Q3'][value='true']").is_checked()  # restored: no waiting needed
 
 
 def test_quiz_without_an_lms_scores_and_keeps_answers_over_a_reload(browser: Any, lms: tuple[str, Path],
@@ -179,10 +219,12 @@ def test_quiz_without_an_lms_scores_and_keeps_answers_over_a_reload(browser: Any
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{url}/pkg/{QUIZ}")
+    page.locator("#quiz[data-ready]").wait_for(state="attached")
     answer(page, {"U01-Q1": "a", "U01-Q4": "benchmark"})
     page.reload()
-    assert page.locator("input[name='U01-Q1'][value='a']").is_checked()
-    assert page.locator("input[name='U01-Q4']").input_value() == "benchmark"
+    page.locator("#quiz[data-ready]").wait_for(state="attached")
+    expect(page.locator("input[name='U01-Q1'][value='a']")).to_be_checked()
+    expect(page.locator("input[name='U01-Q4']")).to_have_value("benchmark")
     page.locator("button[type=submit]").click()
     assert page.evaluate("window.CurriculumQuiz.lastResult.total") == 2
     assert "Correct." in page.locator("#feedback-U01-Q1").inner_text()
@@ -200,7 +242,56 @@ def test_scorm12_keeps_a_long_essay_within_the_suspend_data_limit(browser: Any, 
     answer(frame, {"U01-Q1": "a", "U01-Q7": essay})
     page.wait_for_function("window.saved.includes('aside')")
     assert len(page.evaluate("window.saved")) < 4096
-    page.evaluate("window.relaunch()")
-    page.wait_for_function("window.calls.some(c => c[0] === 'LMSInitialize')")
-    assert frame.locator("textarea[name='U01-Q7']").input_value() == essay
-    assert frame.locator("input[name='U01-Q1'][value='a']").is_checked()
+    frame = relaunch(page, "LMSInitialize")
+    expect(frame.locator("textarea[name='U01-Q7']")).to_have_value(essay)
+    expect(frame.locator("input[name='U01-Q1'][value='a']")).to_be_checked()
+
+
+def keys_first_quiz() -> str:
+    """Unit U02's quiz as authors used to write it: 9 single- and 2 multiple-answer keys first, one pinned."""
+    outcomes = ["U02-LO1", "U02-LO2", "U02-LO3"]
+    questions: list[dict[str, object]] = [
+        {"id": f"U02-Q{n}", "type": "single", "outcome_ids": outcomes, "text": f"Question {n}?",
+         "options": [{"text": "Right", "correct": True}, {"text": "Wrong 1"}, {"text": "Wrong 2"}, {"text": "Wrong 3"}]}
+        for n in range(1, 10)]
+    questions += [{"id": f"U02-Q{n}", "type": "multiple", "outcome_ids": outcomes, "text": f"Question {n}?",
+                   "options": [{"text": "Right 1", "correct": True}, {"text": "Right 2", "correct": True},
+                               {"text": "Wrong 1"}, {"text": "Wrong 2"}]} for n in (10, 11)]
+    questions.append({**questions[0], "id": "U02-Q12", "shuffle": False})
+    return yaml.safe_dump({"questions": questions}, sort_keys=False)
+
+
+def shown_orders(frame: Any) -> dict[str, list[str]]:
+    return dict(frame.locator("fieldset[data-type='single'], fieldset[data-type='multiple']").evaluate_all(
+        "sets => sets.map(s => [s.dataset.question, [...s.querySelectorAll('input')].map(i => i.value)])"))
+
+
+def test_each_learner_sees_an_order_of_their_own_with_the_keys_still_spread(
+        browser: Any, lms: tuple[str, Path], make_project: Callable[..., Path], tmp_path: Path) -> None:
+    url, folder = lms
+    root = make_project({"modules/02-practice/quiz.yaml": keys_first_quiz()})
+    result = build_project(root, tmp_path / "out", ["scorm2004"], "unit", SCHEMAS, ["U02"])
+    assert result.ok, result.diagnostics
+    with zipfile.ZipFile(next(p.path for p in result.packages if "U02" in p.path.name)) as archive:
+        archive.extractall(folder)
+    seen: dict[str, dict[str, list[str]]] = {}
+    for learner in ("anna", "bo", ""):
+        page = browser.new_page()
+        page.goto(f"{url}/lms.html?v=2004&sco=units/U02/quiz.html&learner={learner}")
+        seen[learner] = shown_orders(ready(page, "Initialize"))
+        if learner == "anna":
+            assert shown_orders(relaunch(page, "Initialize")) == seen["anna"]  # the same at every launch
+            frame = page.frame_locator("#sco")
+            for n in range(1, 13):
+                keys = ["a", "b"] if n in (10, 11) else ["a"]
+                for k in keys:
+                    frame.locator(f"input[name='U02-Q{n}'][value='{k}']").check()
+            submit(page, frame, "Commit")
+            assert values(page, "cmi.score.raw", "cmi.success_status") == ["12", "passed"]
+        page.close()
+    assert seen["anna"] != seen["bo"] and seen["anna"] != seen[""] != seen["bo"]
+    for orders in seen.values():
+        singles = Counter(orders[f"U02-Q{n}"].index("a") for n in range(1, 10))
+        assert max(singles.values()) == 3  # 9 keys over 4 places: 3, 2, 2, 2
+        assert all(orders[f"U02-Q{n}"][:2] not in (["a", "b"], ["b", "a"]) for n in (10, 11))
+        assert orders["U02-Q12"] == ["a", "b", "c", "d"]

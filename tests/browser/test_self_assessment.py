@@ -13,6 +13,7 @@ from generator.build import build_project
 from helpers import REPO
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
 SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
 
 
@@ -45,11 +46,12 @@ def test_rate_see_gaps_download_and_compare(browser: Any, lms: tuple[str, Path],
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{url}/pkg/self-assessment.html")
+    page.locator("#self-assessment[data-ready]").wait_for(state="attached")
     names = rate_everything(page, 1)
     assert len(names) == 61
     page.select_option("select[name=career_path]", "technology-scout")
     page.click("button[type=submit]")
-    assert page.locator("#profile-results").is_visible()
+    expect(page.locator("#profile-results")).to_be_visible()
     assert page.locator("svg.radar").count() == 10
     assert page.locator("svg.radar title").first.text_content().startswith("Radar chart: ")
     first_table = page.locator("#first-field-result table tbody tr")
@@ -73,7 +75,8 @@ def test_rate_see_gaps_download_and_compare(browser: Any, lms: tuple[str, Path],
     assert row == ["3", "1", "3", "0"]  # you now, earlier, target, gap
     assert page.locator(".radar__series--earlier").count() == 10
     page.reload()  # without an LMS the ratings stay in the browser
-    assert page.locator("input[name='F01.S01'][value='3']").is_checked()
+    page.locator("#self-assessment[data-ready]").wait_for(state="attached")
+    expect(page.locator("input[name='F01.S01'][value='3']")).to_be_checked()
     assert errors == []
 
 
@@ -85,6 +88,7 @@ def test_in_an_lms_the_profile_is_kept_in_suspend_data_and_objectives(browser: A
     page.goto(f"{url}/lms.html?v=2004&sco=self-assessment.html")
     page.wait_for_function("window.calls.some(c => c[0] === 'Initialize')")
     frame = page.frame_locator("#sco")
+    frame.locator("#self-assessment[data-ready]").wait_for(state="attached")  # listening, or submit would navigate
     for name in frame.locator(".rating input[value='2']").evaluate_all("inputs => inputs.map(i => i.name)"):
         frame.locator(f"input[name='{name}'][value='2']").check()
     frame.locator("button[type=submit]").click()
@@ -117,6 +121,7 @@ def test_the_page_and_curriculum_profile_agree_on_gaps_and_units(browser: Any, l
     python = analyse(course, parsed)
     page = browser.new_page()
     page.goto(f"{url}/pkg/self-assessment.html")
+    page.wait_for_function("window.CurriculumProfile !== undefined")
     js = page.evaluate("state => { const r = window.CurriculumProfile.analyse(state); return {"
                        "gaps: r.gaps.map(g => [g.id, g.weighted]), units: r.units.map(u => [u.unit.code, u.value])}; }",
                        state)
