@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from generator.build import build_project
-from helpers import REPO
+from helpers import REPO, SCHEMAS
 
 pytestmark = pytest.mark.browser
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
 
 
 @pytest.fixture(scope="module")
