@@ -54,6 +54,33 @@ def cli() -> None:
 
 
 @cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
+def init(directory: Path, force: bool) -> None:
+    """Start a new programme in DIRECTORY (default: .), created if needed.
+
+    Writes programme.yaml, a small competence profile, one unit with two lessons and a quiz, a
+    case study, a .gitignore, and the GitHub workflow and pre-commit configuration of docs/ci.md.
+    It passes `curriculum check --strict` and builds as it is; then make it yours. Refuses a
+    folder that is not empty unless --force.
+
+    \b
+    Examples:
+      curriculum init green-skills && cd green-skills && curriculum build
+      curriculum init --force .
+    """
+    from generator.starter import init_project
+
+    result = init_project(directory, force)
+    if result.diagnostics:
+        report(result.diagnostics, strict=False, output_format="text")
+    click.echo(f"Wrote a new programme with {len(result.files)} files to {directory}. Next:", err=True)
+    if directory != Path("."):
+        click.echo(f"  cd {directory}", err=True)
+    click.echo("  curriculum check --strict && curriculum build", err=True)
+
+
+@cli.command()
 @click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any warning).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
