@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from fresh import copy_of_the_project, new_user_env, python, run
 
 

@@ -7,20 +7,30 @@ import http.server
 import json
 import re
 import shutil
+import tarfile
 import threading
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import generator.validate.install as install_module
 import generator.validate.schemas as schemas_module
 from generator.build import build_project
 from generator.cli import cli
 from generator.validate import find_schemas
-from generator.validate.schemaset import data_folder, installed_set_path, packaged_lock, verify_folder
+from generator.validate.schemaset import (
+    Lock,
+    Source,
+    data_folder,
+    installed_set_path,
+    packaged_lock,
+    sha256_of,
+    verify_folder,
+)
 from helpers import PROJECTS, SCHEMAS_FOUND
 
 xsd = pytest.mark.xsd
@@ -332,3 +342,56 @@ def test_validate_json_says_per_package_whether_the_xsd_part_was_checked(unvalid
     assert code == 1
     assert document["packages"][0]["xsd"] == "not checked"
     assert [d["code"] for d in document["diagnostics"]] == ["CUR415"]
+
+
+# --- the pinned locations: files by URL, and members of npm / PyPI archives -----------------------------------------
+
+def pinned_lock_served_by(mirror: Mirror) -> Lock:
+    """The real lock with every source moved to the local server: GitHub-style URLs, a .tgz and a wheel."""
+    real = packaged_lock()
+    by_url = [f for f in real.files if f.path.startswith(("cc_", "imscp"))]
+    in_tgz = [f for f in real.files if f.path.startswith("scorm2004_4th/")]
+    in_wheel = [f for f in real.files if f not in by_url and f not in in_tgz]
+    tgz, wheel = mirror.folder / "pkg.tgz", mirror.folder / "pkg.whl"
+    with tarfile.open(tgz, "w:gz") as out:
+        for f in in_tgz:
+            out.add(mirror.folder / f.path, f"package/xsd/{f.path}")
+    with zipfile.ZipFile(wheel, "w") as out:
+        for f in in_wheel:
+            out.write(mirror.folder / f.path, f"pkg/schemas/{f.path}")
+    sources = {
+        "raw": Source("raw", "files by URL", url=mirror.url + "{member}"),
+        "tgz": Source("tgz", "an npm tarball", archive=mirror.url + "pkg.tgz", archive_sha256=sha256_of(tgz.read_bytes())),
+        "whl": Source("whl", "a wheel", archive=mirror.url + "pkg.whl", archive_sha256=sha256_of(wheel.read_bytes())),
+    }
+    files = [replace(f, source="raw", member=f.path) for f in by_url]
+    files += [replace(f, source="tgz", member=f"package/xsd/{f.path}") for f in in_tgz]
+    files += [replace(f, source="whl", member=f"pkg/schemas/{f.path}") for f in in_wheel]
+    return Lock(sources, tuple(sorted(files, key=lambda f: f.path)))
+
+
+@xsd
+def test_install_from_pinned_locations_reads_files_and_archive_members(
+        bare_machine: Path, mirror: Mirror, monkeypatch: pytest.MonkeyPatch) -> None:
+    lock = pinned_lock_served_by(mirror)
+    monkeypatch.setattr(install_module, "packaged_lock", lambda: lock)
+    result = install_module.install_schemas()
+    assert result.ok, result.diagnostics
+    assert result.origin == "the pinned public locations"
+    assert verify_folder(result.path, lock).ok and verify_folder(result.path).ok  # type: ignore[arg-type]
+
+
+@xsd
+def test_a_changed_archive_is_refused_before_any_member_is_used(
+        bare_machine: Path, mirror: Mirror, monkeypatch: pytest.MonkeyPatch) -> None:
+    lock = pinned_lock_served_by(mirror)
+    pinned = lock.sources["whl"].archive_sha256
+    wheel = mirror.folder / "pkg.whl"
+    wheel.write_bytes(wheel.read_bytes() + b"\0")
+    monkeypatch.setattr(install_module, "packaged_lock", lambda: lock)
+    result = install_module.install_schemas()
+    assert not result.ok
+    assert [d.code for d in result.diagnostics] == ["CUR416"]
+    message = result.diagnostics[0].message
+    assert "pkg.whl" in message and str(pinned) in message and sha256_of(wheel.read_bytes()) in message
+    assert leftovers(bare_machine) == []

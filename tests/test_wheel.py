@@ -8,8 +8,8 @@ import venv
 from pathlib import Path
 
 import pytest
-
 from fresh import copy_of_the_project, new_user_env, python, run
+
 from helpers import REPO, SCHEMAS_FOUND
 
 pytestmark = [pytest.mark.slow, pytest.mark.xsd]

@@ -59,7 +59,7 @@ class InstallResult:
 
 
 class _Failed(Exception):
-    """A file could not be obtained; carries the diagnostic that says why."""
+    """A file could not be obtained and the install stops; carries the diagnostic that says why."""
 
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.message)
@@ -116,11 +116,9 @@ def _fill(staging: Path, lock: Lock, fetch: Fetch, origin: str, diags: list[Diag
     for locked in lock.files:
         try:
             data = fetch(locked)
-        except _Failed as failed:
+        except _Failed as failed:  # the next file would come from the same unreachable host or damaged archive
             diags.append(failed.diagnostic)
-            if failed.diagnostic.code == "CUR417":
-                return False  # the next file would wait for the same unreachable host
-            continue
+            return False
         if data is None:
             diags.append(error("CUR418", f"{locked.path} is missing from {origin}",
                                hint="Give a complete copy of the official schema set (the layout of shared/schemas)."))
