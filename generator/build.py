@@ -23,7 +23,7 @@ from generator.load.project import load_project
 from generator.model import Curriculum
 from generator.render.html import render_site
 from generator.render.site import Site
-from generator.validate import PackageReport, validate_bytes
+from generator.validate import PackageReport, find_schemas, not_validated, validate_bytes
 
 PACKAGERS: Final[dict[str, Packager]] = {p.name: p for p in (
     Scorm12(), Scorm2004(), CommonCartridge11(), CommonCartridge13(), ImsContentPackage())}
@@ -74,13 +74,15 @@ def package_bytes(packager: Packager, job: Job, site: Site, epoch: int | None) -
     return build_zip([ZipEntry("imsmanifest.xml", manifest), *packager.entries(job, site)], epoch)
 
 
-def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, schemas: Path,
+def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, schemas: Path | None,
                   unit_codes: Sequence[str] = (), progress: Progress | None = None,
-                  lang: str | None = None) -> BuildResult:
+                  lang: str | None = None, *, strict: bool = False) -> BuildResult:
     """Check the curriculum, then write every requested package to `out`, each validated before it is written.
 
-    `lang` sets the interface language (and the lessons' language where they are translated).
-    Diagnostics: everything `check` reports, CUR301-CUR304, and CUR4xx from validation.
+    `lang` sets the interface language (and the lessons' language where they are translated). With
+    `schemas` None the packages get every integrity check but no XSD validation, and CUR310 says so
+    once (an error under `strict`, and then nothing is written).
+    Diagnostics: everything `check` reports, CUR301-CUR304, CUR310, and CUR4xx from validation.
     """
     course, diags = load_project(root)
     diags += run_checks(course)
@@ -95,6 +97,10 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, s
         diags.append(error("CUR301", "no package was built because the sources have errors",
                            hint="Fix the errors above (curriculum check shows the same list), then build again."))
         return BuildResult((), tuple(sorted(diags, key=sort_key)))
+    if schemas is None:
+        diags.append(not_validated(find_schemas(), strict=strict))
+        if strict:
+            return BuildResult((), tuple(sorted(diags, key=sort_key)))
     jobs = plan_jobs(course, formats, scope, unit_codes, lang)
     sites: dict[tuple[str, tuple[str, ...]], Site] = {}
     epoch = source_date_epoch()

@@ -5,11 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import click
 
 from generator.diagnostics import CODES, Diagnostic, count, format_json, format_text, sort_key, summary
 from generator.reports import Case, cases_for_files, format_github, format_junit
+
+if TYPE_CHECKING:
+    from generator.validate.schemaset import Verification
 
 FORMATS = ("text", "json", "github", "junit")
 FORMAT_HELP = ("text: file:line:col lines on stderr; json: one JSON document on stdout; github: workflow "
@@ -47,6 +51,33 @@ def cli() -> None:
     Example:
       curriculum check            # check the curriculum in the current folder
     """
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty (files of the same name are replaced).")
+def init(directory: Path, force: bool) -> None:
+    """Start a new programme in DIRECTORY (default: .), created if needed.
+
+    Writes programme.yaml, a small competence profile, one unit with two lessons and a quiz, a
+    case study, a .gitignore, and the GitHub workflow and pre-commit configuration of docs/ci.md.
+    It passes `curriculum check --strict` and builds as it is; then make it yours. Refuses a
+    folder that is not empty unless --force.
+
+    \b
+    Examples:
+      curriculum init green-skills && cd green-skills && curriculum build
+      curriculum init --force .
+    """
+    from generator.starter import init_project
+
+    result = init_project(directory, force)
+    if result.diagnostics:
+        report(result.diagnostics, strict=False, output_format="text")
+    click.echo(f"Wrote a new programme with {len(result.files)} files to {directory}. Next:", err=True)
+    if directory != Path("."):
+        click.echo(f"  cd {directory}", err=True)
+    click.echo("  curriculum check --strict && curriculum build", err=True)
 
 
 @cli.command()
@@ -89,14 +120,14 @@ def _relative_to_cwd(root: Path) -> PurePosixPath | None:
     return PurePosixPath(relative.as_posix()) if relative.parts else None
 
 
-def _schemas_or_exit(schemas: Path | None, output_format: str) -> Path:
-    from generator.validate import describe_missing_schemas, locate_schemas
+def _find_schemas_or_exit(schemas: Path | None, output_format: str) -> Path | None:
+    """The schemas folder, or None when there is none anywhere; exits when a folder the user named is wrong."""
+    from generator.validate import find_schemas
 
-    found = locate_schemas(schemas)
-    if found is None or (schemas is not None and found != schemas):  # an explicit folder must itself be right
-        report([describe_missing_schemas(schemas)], strict=False, output_format=output_format)
-    assert found is not None
-    return found
+    lookup = find_schemas(schemas)
+    if lookup.problem is not None:
+        report([lookup.problem], strict=False, output_format=output_format)
+    return lookup.path
 
 
 def _progress_printer() -> Callable[[int, int, str], None] | None:
@@ -111,7 +142,8 @@ def _progress_printer() -> Callable[[int, int, str], None] | None:
 
 SCHEMAS_OPTION = click.option(
     "--schemas", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-    help="Folder of the official ADL/IMS XSDs (default: $CURRICULUM_SCHEMAS, then ../shared/schemas).")
+    help="Folder of the official ADL/IMS XSDs (default: $CURRICULUM_SCHEMAS, then the set `curriculum schemas "
+         "install` installed, then ../shared/schemas beside a checkout).")
 
 
 @cli.command()
@@ -127,14 +159,18 @@ SCHEMAS_OPTION = click.option(
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: ROOT/build); packages are written atomically (temporary file, then rename).")
 @SCHEMAS_OPTION
+@click.option("--strict", is_flag=True,
+              help="Treat warnings as errors: exit 1 on any warning, and build nothing without the official XSDs.")
 @click.option("--diagnostics", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="How problems are reported.")
 def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: str | None, out: Path | None,
-          schemas: Path | None, output_format: str) -> None:
+          schemas: Path | None, strict: bool, output_format: str) -> None:
     """Check ROOT (default: .) and build validated packages into --out.
 
     Refuses to build when `check` finds errors. Every package is validated against the official
-    XSDs before it is written; a summary lists packages, sizes and where they are.
+    XSDs before it is written; a summary lists packages, sizes and where they are. Without the
+    XSDs (see `curriculum schemas status`) the packages still get every integrity check and are
+    written, with a warning that they were not XSD-validated; under --strict that is an error.
 
     \b
     Examples:
@@ -152,28 +188,33 @@ def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: st
     if unknown or not chosen:
         raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; choose from "
                                  f"{', '.join(PACKAGERS)}", param_hint="--format")
-    found = _schemas_or_exit(schemas, output_format)
+    found = _find_schemas_or_exit(schemas, output_format)
     result = build_project(root, out or root / "build", chosen, scope, found,  # type: ignore[arg-type]
-                           units, _progress_printer(), lang)
+                           units, _progress_printer(), lang, strict=strict)
     for package in result.packages:  # on stderr, so a json or junit report on stdout stays clean
         click.echo(f"{package.path}  {package.label}  {package.size / 1024:.0f} KiB  "
                    f"{package.report.resources} resources", err=True)
     if result.packages:
-        click.echo(f"{len(result.packages)} package(s) written to {result.packages[0].path.parent}", err=True)
-    report(result.diagnostics, strict=False, output_format=output_format, root=root)
+        checked = f"validated against the official XSDs in {found}" if found else "NOT validated against the official XSDs"
+        click.echo(f"{len(result.packages)} package(s) written to {result.packages[0].path.parent}, {checked}", err=True)
+    report(result.diagnostics, strict=strict, output_format=output_format, root=root)
 
 
 @cli.command()
 @click.argument("packages", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @SCHEMAS_OPTION
+@click.option("--no-xsd", is_flag=True,
+              help="Run only the integrity checks, without the official XSDs (otherwise missing XSDs fail the run).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: a summary line per package, then file:line problems; " + FORMAT_HELP.split("; ", 1)[1])
-def validate(packages: tuple[Path, ...], schemas: Path | None, output_format: str) -> None:
+def validate(packages: tuple[Path, ...], schemas: Path | None, no_xsd: bool, output_format: str) -> None:
     """Validate any SCORM 1.2, SCORM 2004, IMS CP or Common Cartridge 1.1/1.3 package.
 
     Detects the format from the manifest, validates the manifest and every resource XML file
     against the official XSDs (offline; nothing is fetched), and checks integrity: files exist,
     references resolve, ids are unique, no unsafe paths, no XML entities, sound zip CRCs.
+    Without the XSDs the integrity checks still run, the XSD part is reported "not checked" and
+    the exit status is 1, unless --no-xsd asks for integrity checks only.
     Exit status: 0 valid, 1 any error, 2 usage error.
 
     \b
@@ -184,26 +225,107 @@ def validate(packages: tuple[Path, ...], schemas: Path | None, output_format: st
     import json
 
     from generator.diagnostics import to_json_obj
-    from generator.validate import validate_package
+    from generator.validate import find_schemas, validate_package, xsd_not_checked
 
-    found = _schemas_or_exit(schemas, output_format)
+    found = None if no_xsd else _find_schemas_or_exit(schemas, output_format)
     reports = [validate_package(path, found) for path in packages]
     diags = [d for r in reports for d in r.diagnostics]
+    if found is None and not no_xsd:
+        diags.append(xsd_not_checked(find_schemas(schemas)))
     if output_format == "json":
         click.echo(json.dumps({"packages": [{
             "path": str(r.path), "format": r.format, "version": r.version, "resources": r.resources,
+            "xsd": "checked" if r.xsd_checked else "not checked",
             "errors": count(r.diagnostics)[0], "warnings": count(r.diagnostics)[1],
-            "diagnostics": [to_json_obj(d) for d in sorted(r.diagnostics, key=sort_key)]} for r in reports]},
+            "diagnostics": [to_json_obj(d) for d in sorted(r.diagnostics, key=sort_key)]} for r in reports],
+            "diagnostics": [to_json_obj(d) for d in diags if d.code == "CUR415"]},  # about the run, not a package
             indent=2, ensure_ascii=False))
         errors, _ = count(diags)
         sys.exit(1 if errors else 0)
     for r in reports:
         errors, warnings = count(r.diagnostics)
-        state = "valid" if not errors else "INVALID"
+        state = ("valid" if not errors else "INVALID") + ("" if r.xsd_checked else " (XSD not checked)")
         click.echo(f"{r.path}: {state}  {r.version or 'unknown format'}, {r.resources} resources, "
                    f"{errors} errors, {warnings} warnings", err=True)
     cases = [Case(r.path.name, r.diagnostics) for r in reports]
+    cases += [Case("official schemas", (d,)) for d in diags if d.code == "CUR415"]
     report(diags, strict=False, output_format=output_format, cases=cases, suite="curriculum validate")
+
+
+@cli.group()
+def schemas() -> None:
+    """Install and inspect the official ADL/IMS XSDs that packages are validated against.
+
+    \b
+    They are looked up in this order: --schemas DIR, $CURRICULUM_SCHEMAS, the set installed
+    here, then ../shared/schemas beside a checkout of the compiler.
+    """
+
+
+@schemas.command("install")
+@click.option("--from", "source", type=click.Path(exists=True, path_type=Path), default=None, metavar="DIR|ZIP",
+              help="Install from a local copy (a folder or a zip with the layout of shared/schemas), e.g. offline.")
+@click.option("--base-url", envvar="CURRICULUM_SCHEMAS_URL", default=None, metavar="URL",
+              help="Download every file from this mirror (same layout) instead of the pinned public locations "
+                   "[env: CURRICULUM_SCHEMAS_URL].")
+@click.option("--force", is_flag=True, help="Download and install again even when a verified set is installed.")
+def schemas_install(source: Path | None, base_url: str | None, force: bool) -> None:
+    """Install the official XSD set into the user's data folder, every file verified by SHA-256.
+
+    The files and their hashes are pinned in the compiler (a lock file). The set is assembled in
+    a temporary folder and renamed into place only when every file verifies, so a failed,
+    partial or tampered download never replaces a good set.
+
+    \b
+    Examples:
+      curriculum schemas install
+      curriculum schemas install --from ~/Downloads/schemas.zip      # no internet access
+      curriculum schemas install --base-url https://mirror.example.org/curriculum-schemas/
+    """
+    from generator.validate.install import install_schemas
+
+    result = install_schemas(source, base_url, force)
+    if result.already_installed:
+        click.echo(f"The official schemas are already installed and verified: {result.path}", err=True)
+    elif result.ok:
+        click.echo(f"Installed and verified the official schemas from {result.origin} in {result.path}", err=True)
+    else:
+        click.echo(f"Nothing was installed from {result.origin}; any set installed before is unchanged.", err=True)
+    report(result.diagnostics, strict=False, output_format="text")
+
+
+@schemas.command("status")
+@SCHEMAS_OPTION
+def schemas_status(schemas: Path | None) -> None:
+    """Say which schema sets exist, where, whether each matches the lock, and which one is used.
+
+    Exit status: 0 when the set in use verifies, 1 when there is none or it does not verify.
+    """
+    from generator.validate.status import schema_status
+
+    status = schema_status(schemas)
+    for entry in status.sets:
+        click.echo(f"{'*' if entry.in_use else ' '} {entry.label:<42} {entry.path or '(not set)'}")
+        click.echo(f"    {_verification_text(entry.verification, entry.current)}")
+    if status.lookup.path is not None:
+        click.echo(f"In use: {status.lookup.path} ({status.lookup.origin})")
+    else:
+        click.echo("In use: none; packages are not XSD-validated. Run `curriculum schemas install`.")
+    if status.ok:
+        sys.exit(0)
+    from generator.validate import describe_missing_schemas
+
+    in_use = [d for s in status.sets if s.in_use and s.verification for d in s.verification.diagnostics]
+    report(in_use or [describe_missing_schemas(schemas)], strict=False, output_format="text")
+
+
+def _verification_text(verification: Verification | None, current: bool) -> str:
+    if verification is None:
+        return "no schema set here"
+    against = "the lock of this version" if current else "the lock it was installed with"
+    if verification.ok:
+        return f"verified: all {verification.checked} files match {against}"
+    return f"DOES NOT VERIFY: {len(verification.diagnostics)} of {verification.checked} files differ from {against}"
 
 
 EXPORT_TARGETS = ("moodle-csv", "case", "ecvet", "all")

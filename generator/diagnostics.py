@@ -131,6 +131,9 @@ CODES: Final[dict[str, str]] = {
     "CUR302": "package could not be written",
     "CUR303": "no unit with the code given on the command line",
     "CUR304": "no interface translation for the language given with --lang",
+    "CUR310": "packages were not validated against the official XSDs because no schemas were found",
+    "CUR311": "curriculum init refuses a folder that is not empty",
+    "CUR312": "curriculum init cannot write the new programme",
     # validate
     "CUR401": "package is not a readable zip file",
     "CUR402": "imsmanifest.xml is missing from the package root",
@@ -146,6 +149,11 @@ CODES: Final[dict[str, str]] = {
     "CUR412": "official schemas not found",
     "CUR413": "launch file missing",
     "CUR414": "file in the package is not referenced by the manifest",
+    "CUR415": "XSD part of validation not checked because no official schemas were found",
+    "CUR416": "schema file does not match the SHA-256 in the lock",
+    "CUR417": "schema file or archive cannot be downloaded",
+    "CUR418": "schema file missing from the set or the given copy",
+    "CUR419": "schema data folder cannot be written",
     # profile and exports
     "CUR501": "ratings file cannot be read or is not valid JSON",
     "CUR502": "ratings file has a missing, unknown or mistyped field",

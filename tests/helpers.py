@@ -6,11 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from generator import check_project
+from generator.validate import find_schemas
 
 TESTS = Path(__file__).parent
 PROJECTS = TESTS / "projects"
 REPO = TESTS.parent
 SHARED = REPO.parent / "shared"
+SCHEMAS_FOUND = find_schemas().path
+"""The official XSDs, as `curriculum` finds them: ../shared/schemas in our CI, else an installed set; None when absent."""
+SCHEMAS = SCHEMAS_FOUND or SHARED / "schemas"
+"""What tests pass as the schemas folder; conftest skips (fails under CI=true) the tests that need it when it is absent."""
 
 MakeProject = Callable[..., Path]
 

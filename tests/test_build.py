@@ -18,9 +18,7 @@ from click.testing import CliRunner
 from generator.build import PACKAGERS, build_project
 from generator.cli import cli
 from generator.diagnostics import Severity
-from helpers import PROJECTS, REPO, SHARED
-
-SCHEMAS = SHARED / "schemas"
+from helpers import PROJECTS, REPO, SCHEMAS
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -93,16 +91,6 @@ def test_cli_build_rejects_unknown_format() -> None:
     result = CliRunner().invoke(cli, ["build", str(PROJECTS / "minimal"), "--format", "scorm3"])
     assert result.exit_code == 2
     assert "unknown format scorm3" in result.output
-
-
-def test_cli_says_what_to_do_when_schemas_are_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.validate.schemas as schemas
-
-    monkeypatch.setattr(schemas, "_beside_checkout", lambda: None)
-    monkeypatch.delenv("CURRICULUM_SCHEMAS", raising=False)
-    result = CliRunner().invoke(cli, ["build", str(PROJECTS / "minimal"), "--out", str(tmp_path)])
-    assert result.exit_code == 1
-    assert "CUR412" in result.stderr and "--schemas" in result.stderr
 
 
 def test_cli_validate_summarises_each_package(tmp_path: Path) -> None:

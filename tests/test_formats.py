@@ -12,9 +12,8 @@ from lxml import etree
 
 from generator.build import PACKAGERS, BuildResult, build_project
 from generator.validate import validate_package
-from helpers import PROJECTS, REPO, SHARED, MakeProject
+from helpers import PROJECTS, REPO, SCHEMAS, MakeProject
 
-SCHEMAS = SHARED / "schemas"
 GOLDEN = Path(__file__).parent / "golden"
 ALL = list(PACKAGERS)
 

@@ -12,9 +12,8 @@ from babel.messages.pofile import read_po
 
 from generator.build import build_project
 from generator.i18n import interface_languages, source_hash
-from helpers import PROJECTS, REPO, SHARED, MakeProject, found
+from helpers import PROJECTS, REPO, SCHEMAS, MakeProject, found
 
-SCHEMAS = SHARED / "schemas"
 LESSON = "modules/01-basics/02-mapping.md"
 PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
 

@@ -15,10 +15,9 @@ from lxml import etree
 
 from generator.build import build_project
 from generator.cli import cli
-from helpers import PROJECTS, REPO, SHARED
+from helpers import PROJECTS, REPO, SCHEMAS
 
 GOLDEN = Path(__file__).parent / "golden" / "reports"
-SCHEMAS = SHARED / "schemas"
 
 
 def run(args: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:

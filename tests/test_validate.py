@@ -11,8 +11,7 @@ import pytest
 
 from generator.validate import PackageReport, locate_schemas, validate_bytes, validate_package
 from generator.validate.schemas import _build
-
-SCHEMAS = Path(__file__).resolve().parent.parent.parent / "shared" / "schemas"
+from helpers import SCHEMAS
 
 # --- minimal hand-written packages, one per format ---------------------------------------------------------------
 
@@ -478,26 +477,6 @@ def test_manifest_in_a_subfolder_is_cur402(tmp_path: Path, schemas: Path) -> Non
 
 
 # --- schema location and offline operation ----------------------------------------------------------------------
-
-def fake_schemas(folder: Path) -> Path:
-    (folder / "scorm12").mkdir(parents=True)
-    (folder / "cc_1.1").mkdir()
-    return folder
-
-
-def test_locate_schemas_prefers_explicit_then_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    explicit, env = fake_schemas(tmp_path / "explicit"), fake_schemas(tmp_path / "env")
-    monkeypatch.setenv("CURRICULUM_SCHEMAS", str(env))
-    assert locate_schemas(explicit) == explicit
-    assert locate_schemas() == env
-    assert locate_schemas(tmp_path / "empty") == env  # a folder without scorm12/ and cc_1.1/ does not count
-
-
-def test_locate_schemas_falls_back_to_shared_beside_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CURRICULUM_SCHEMAS", raising=False)
-    found = locate_schemas()
-    assert found is not None and found.resolve() == SCHEMAS.resolve()
-
 
 def test_validation_never_touches_the_network(tmp_path: Path, schemas: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:

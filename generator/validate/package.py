@@ -31,6 +31,8 @@ class PackageReport:
     resources: int
     """Number of <resource> elements in the manifest."""
     diagnostics: tuple[Diagnostic, ...]
+    xsd_checked: bool = True
+    """False when validated without the official schemas: only the integrity checks ran."""
 
     @property
     def ok(self) -> bool:
@@ -44,8 +46,10 @@ class _Findings:
     resources: int = 0
 
 
-def validate_package(path: Path, schemas: Path) -> PackageReport:
+def validate_package(path: Path, schemas: Path | None) -> PackageReport:
     """Validate the package file at `path` against the official XSDs in `schemas` and for integrity.
+
+    With `schemas` None only the integrity checks run (the report says `xsd_checked=False`).
 
     Diagnostics: CUR401, CUR402, CUR403, CUR404, CUR405, CUR406, CUR407, CUR408, CUR409, CUR410, CUR411,
     CUR412, CUR413, CUR414.
@@ -53,7 +57,7 @@ def validate_package(path: Path, schemas: Path) -> PackageReport:
     return _validate(path, path, path.name, schemas)
 
 
-def validate_bytes(name: str, data: bytes, schemas: Path) -> PackageReport:
+def validate_bytes(name: str, data: bytes, schemas: Path | None) -> PackageReport:
     """Validate a package held in memory; `name` is its file name, used in diagnostics.
 
     Diagnostics: as `validate_package`.
@@ -61,7 +65,7 @@ def validate_bytes(name: str, data: bytes, schemas: Path) -> PackageReport:
     return _validate(Path(name), data, PurePosixPath(name).name, schemas)
 
 
-def _validate(path: Path, source: Path | bytes, label: str, schemas: Path) -> PackageReport:
+def _validate(path: Path, source: Path | bytes, label: str, schemas: Path | None) -> PackageReport:
     diags: list[Diagnostic] = []
     findings = _Findings()
     archive = open_zip(source, label, diags)
@@ -70,7 +74,7 @@ def _validate(path: Path, source: Path | bytes, label: str, schemas: Path) -> Pa
             findings = _check_archive(archive, label, schemas, diags)
     fmt = findings.format
     return PackageReport(path, fmt.name if fmt else None, fmt.version if fmt else None, findings.resources,
-                         tuple(sorted(_without_repeats(diags), key=sort_key)))
+                         tuple(sorted(_without_repeats(diags), key=sort_key)), schemas is not None)
 
 
 def _without_repeats(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -91,7 +95,7 @@ def _is_repeat(d: Diagnostic, duplicates: set[tuple[PurePosixPath | None, int | 
     return idref is not None and f"'{idref.group(1)}'" in unresolved
 
 
-def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path, diags: list[Diagnostic]) -> _Findings:
+def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path | None, diags: list[Diagnostic]) -> _Findings:
     entries = check_entries(archive, label, diags)
     if entries is None or not find_manifest(entries, label, diags) or MANIFEST in entries.damaged:
         return _Findings()
@@ -104,7 +108,7 @@ def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path, diags: l
     fmt = detect_format(root, manifest_file, diags)
     if fmt is None:
         return _Findings()
-    schema = load_schema(schemas, fmt.name, diags)
+    schema = load_schema(schemas, fmt.name, diags) if schemas is not None else None
     if schema is not None:
         diags.extend(check_schema(tree, schema, manifest_file))
     diags.extend(check_manifest(root, fmt, entries.files, manifest_file, label))
@@ -113,7 +117,7 @@ def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path, diags: l
 
 
 def _check_descriptors(archive: zipfile.ZipFile, root: etree._Element, fmt: ManifestFormat, entries: Entries,
-                       label: str, schemas: Path, diags: list[Diagnostic]) -> None:
+                       label: str, schemas: Path | None, diags: list[Diagnostic]) -> None:
     # Cartridge web links, topics and quizzes are XML files of their own, each with an official schema.
     types = RESOURCE_SCHEMAS.get(fmt.name, {})
     done: set[str] = set()
@@ -126,6 +130,6 @@ def _check_descriptors(archive: zipfile.ZipFile, root: etree._Element, fmt: Mani
         file = PurePosixPath(f"{label}/{name}")
         data = read_entry(archive, name, label, diags)
         tree = parse_xml(data, file, diags) if data is not None else None
-        schema = load_schema(schemas, key, diags) if tree is not None else None
+        schema = load_schema(schemas, key, diags) if tree is not None and schemas is not None else None
         if tree is not None and schema is not None:
             diags.extend(check_schema(tree, schema, file))

@@ -13,13 +13,13 @@ from typing import Final
 import xmlschema
 from lxml import etree
 
-from generator.diagnostics import Diagnostic, error
+from generator.diagnostics import Diagnostic, error, warning
+from generator.validate.schemaset import MARKERS, installed_set_path, is_schema_folder
 
 ENV_VAR: Final = "CURRICULUM_SCHEMAS"
 XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 MAX_SCHEMA_ERRORS: Final = 100
 """Schema errors reported per XML file; a badly broken file would otherwise bury everything else."""
-_MARKERS: Final = ("scorm12", "cc_1.1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +89,51 @@ RESOURCE_SCHEMAS: Final[dict[str, dict[str, str]]] = {
 """Package format → resource type → recipe for the resource's own XML file."""
 
 
-def locate_schemas(explicit: Path | None = None) -> Path | None:
-    """Return the official schemas folder: `explicit` (--schemas), else $CURRICULUM_SCHEMAS, else ../shared/schemas.
+LOOKUP_ORDER: Final = ("--schemas", f"${ENV_VAR}", "the installed set", "the development layout ../shared/schemas")
+FIX_HINT: Final = ("Run `curriculum schemas install` (offline: `curriculum schemas install --from DIR|ZIP`), "
+                   f"or pass --schemas DIR or set {ENV_VAR}.")
 
-    A candidate counts only if it holds `scorm12/` and `cc_1.1/`; the first one that does wins.
+
+@dataclass(frozen=True, slots=True)
+class SchemaLookup:
+    """The outcome of looking for the official XSDs."""
+
+    path: Path | None
+    """The folder found, or None."""
+    origin: str | None
+    """Which step of LOOKUP_ORDER found it."""
+    tried: tuple[str, ...]
+    """Every folder looked at, in order."""
+    problem: Diagnostic | None = None
+    """CUR412 when a folder the user named (--schemas or the variable) is not a schema folder."""
+
+
+def find_schemas(explicit: Path | None = None) -> SchemaLookup:
+    """Look for the official XSDs in LOOKUP_ORDER: --schemas, $CURRICULUM_SCHEMAS, the installed set, ../shared/schemas.
+
+    The first candidate that is set wins; a folder the user named must itself hold the schemas (CUR412),
+    the installed set and the development layout count only when present.
+    Diagnostics: CUR412.
     """
-    for candidate in (explicit, _env_path(), _beside_checkout()):
-        if candidate is not None and all((candidate / marker).is_dir() for marker in _MARKERS):
-            return candidate
-    return None
+    tried: list[str] = []
+    for origin, candidate, named in zip(LOOKUP_ORDER, lookup_candidates(explicit), (True, True, False, False), strict=True):
+        if candidate is None:
+            continue
+        tried.append(str(candidate))
+        if is_schema_folder(candidate):
+            return SchemaLookup(candidate, origin, tuple(tried))
+        if named:
+            return SchemaLookup(None, origin, tuple(tried), error(
+                "CUR412", f"{origin} names {candidate}, which is not an official schemas folder "
+                          f"(it lacks {' or '.join(m + '/' for m in MARKERS)})",
+                hint="Point it at a copy of the schema set (the layout of shared/schemas), or unset it to use the "
+                     "installed set (curriculum schemas install)."))
+    return SchemaLookup(None, None, tuple(tried))
+
+
+def locate_schemas(explicit: Path | None = None) -> Path | None:
+    """The official schemas folder `find_schemas` finds, or None."""
+    return find_schemas(explicit).path
 
 
 def describe_missing_schemas(explicit: Path | None = None) -> Diagnostic:
@@ -105,10 +141,39 @@ def describe_missing_schemas(explicit: Path | None = None) -> Diagnostic:
 
     Diagnostics: CUR412.
     """
-    tried = [str(p) for p in (explicit, _env_path(), _beside_checkout()) if p is not None]
-    return error("CUR412", f"no official schemas folder found (tried: {', '.join(tried) or 'nothing'})",
-                 hint=f"Pass --schemas DIR or set {ENV_VAR} to a folder holding scorm12/ and cc_1.1/ "
-                      "(see shared/schemas/README.md).")
+    lookup = find_schemas(explicit)
+    if lookup.problem is not None:
+        return lookup.problem
+    return error("CUR412", f"no official schemas folder found (tried: {', '.join(lookup.tried) or 'nothing'})",
+                 hint=FIX_HINT)
+
+
+def not_validated(lookup: SchemaLookup, *, strict: bool) -> Diagnostic:
+    """Build without schemas: CUR310, a warning (an error under --strict, when nothing is written).
+
+    Diagnostics: CUR310.
+    """
+    tried = ", ".join(lookup.tried) or "nothing"
+    if strict:
+        return error("CUR310", f"no package was built: --strict requires XSD validation and no official schemas "
+                               f"were found (tried: {tried})", hint=FIX_HINT)
+    return warning("CUR310", "the packages were checked for integrity but NOT validated against the official XSDs: "
+                             f"no schemas found (tried: {tried})", hint=FIX_HINT)
+
+
+def xsd_not_checked(lookup: SchemaLookup) -> Diagnostic:
+    """Validate without schemas: CUR415; the integrity checks ran, the XSD part did not.
+
+    Diagnostics: CUR415.
+    """
+    return error("CUR415", f"XSD validation not checked: no official schemas found (tried: "
+                           f"{', '.join(lookup.tried) or 'nothing'}); every integrity check ran",
+                 hint=FIX_HINT[:-1] + "; or pass --no-xsd to check integrity only.")
+
+
+def lookup_candidates(explicit: Path | None) -> tuple[Path | None, ...]:
+    """The folders of LOOKUP_ORDER, in order; None where a step names none."""
+    return explicit, _env_path(), installed_set_path(), _beside_checkout()
 
 
 def load_schema(schemas: Path, key: str, diags: list[Diagnostic]) -> xmlschema.XMLSchemaBase | None:
@@ -122,7 +187,8 @@ def load_schema(schemas: Path, key: str, diags: list[Diagnostic]) -> xmlschema.X
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         diags.append(error("CUR412", f"cannot build the official schema '{RECIPES[key].root}' from '{schemas}': "
                                      f"{reason}",
-                           hint="Point --schemas or $CURRICULUM_SCHEMAS at an unmodified copy of shared/schemas."))
+                           hint="Check the set with `curriculum schemas status`; install a verified one with "
+                                "`curriculum schemas install --force`."))
         return None
 
 

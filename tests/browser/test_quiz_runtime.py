@@ -13,11 +13,10 @@ import pytest
 import yaml
 
 from generator.build import build_project
-from helpers import PROJECTS
+from helpers import PROJECTS, SCHEMAS
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
 QUIZ = "units/U01/quiz.html"
 # The sample quiz: right-hand items of the matching question are offered sorted:
 # a = Funding, b = Market knowledge, c = Research.

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from generator.build import build_project
+from helpers import SCHEMAS
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
 LONG_BODY = "\n\n".join(f"## Part {i}\n\n" + "A paragraph about cluster strategy. " * 40 for i in range(1, 13))
 LESSON = "modules/01-basics/01-what-is-a-cluster.md"
 

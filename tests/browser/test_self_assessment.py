@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 
 from generator.build import build_project
-from helpers import REPO
+from helpers import REPO, SCHEMAS
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
 
 
 @pytest.fixture(scope="module")
