@@ -11,6 +11,7 @@ from typing import Final
 from lxml import etree
 
 from generator.archive import ZipEntry, build_zip, source_date_epoch, write_atomically
+from generator.cache import Cache, default_folder
 from generator.checks import run_checks
 from generator.diagnostics import Diagnostic, error, sort_key
 from generator.formats.base import Job, Packager, Scope
@@ -21,9 +22,9 @@ from generator.formats.scorm2004 import Scorm2004
 from generator.i18n import interface_languages
 from generator.load.project import load_project
 from generator.model import Curriculum
-from generator.render.html import render_site
+from generator.parallel import Planned, Settings, build_packages, default_jobs
 from generator.render.site import Site
-from generator.validate import PackageReport, find_schemas, not_validated, validate_bytes
+from generator.validate import PackageReport, find_schemas, not_validated
 
 PACKAGERS: Final[dict[str, Packager]] = {p.name: p for p in (
     Scorm12(), Scorm2004(), CommonCartridge11(), CommonCartridge13(), ImsContentPackage())}
@@ -68,6 +69,16 @@ def package_name(packager: Packager, job: Job) -> str:
     return f"{job.ident}-{packager.name}{packager.extension}"
 
 
+def write_if_changed(path: Path, data: bytes) -> Path:
+    """Write `data` atomically unless the file already holds exactly these bytes (an incremental build)."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return path
+    except OSError:
+        pass
+    return write_atomically(path, data)
+
+
 def package_bytes(packager: Packager, job: Job, site: Site, epoch: int | None) -> bytes:
     manifest = etree.tostring(packager.manifest(job, site), xml_declaration=True, encoding="UTF-8",
                               pretty_print=True)
@@ -76,12 +87,16 @@ def package_bytes(packager: Packager, job: Job, site: Site, epoch: int | None) -
 
 def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, schemas: Path | None,
                   unit_codes: Sequence[str] = (), progress: Progress | None = None,
-                  lang: str | None = None, *, strict: bool = False) -> BuildResult:
+                  lang: str | None = None, *, strict: bool = False, jobs: int | None = None,
+                  cache: bool = True) -> BuildResult:
     """Check the curriculum, then write every requested package to `out`, each validated before it is written.
 
     `lang` sets the interface language (and the lessons' language where they are translated). With
     `schemas` None the packages get every integrity check but no XSD validation, and CUR310 says so
     once (an error under `strict`, and then nothing is written).
+    `jobs` worker processes package in parallel (default: one per core; 1 builds in this process); with `cache`,
+    unchanged units, files and packages are reused from the build cache (cache.py), and a package whose bytes did not change
+    is not written again. Either way the bytes are those of a clean sequential build.
     Diagnostics: everything `check` reports, CUR301-CUR304, CUR310, and CUR4xx from validation.
     """
     course, diags = load_project(root)
@@ -101,9 +116,8 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, s
         diags.append(not_validated(find_schemas(), strict=strict))
         if strict:
             return BuildResult((), tuple(sorted(diags, key=sort_key)))
-    jobs = plan_jobs(course, formats, scope, unit_codes, lang)
-    sites: dict[tuple[str, tuple[str, ...]], Site] = {}
-    epoch = source_date_epoch()
+    plan = [Planned(packager, job, package_name(packager, job))
+            for packager, job in plan_jobs(course, formats, scope, unit_codes, lang)]
     built = []
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -111,26 +125,32 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, s
         diags.append(error("CUR302", f"cannot create the output folder {out}: {exc.strerror}",
                            hint="Choose a writable --out folder."))
         return BuildResult((), tuple(sorted(diags, key=sort_key)))
-    for index, (packager, job) in enumerate(jobs, start=1):
-        name = package_name(packager, job)
+    store = Cache(default_folder()) if cache else None
+    settings = Settings(schemas, source_date_epoch(), lang, store.folder if store else None)
+    finished = 0
+
+    def done(name: str) -> None:
+        nonlocal finished
+        finished += 1
         if progress:
-            progress(index, len(jobs), name)
-        key = (packager.style, tuple(u.code for u in job.units))
-        if key not in sites:
-            sites[key] = render_site(course, packager.style, key[1], lang)
-        data = package_bytes(packager, job, sites[key], epoch)
-        report = validate_bytes(name, data, schemas)
+            progress(finished, len(plan), name)
+
+    outputs = build_packages(course, plan, settings, default_jobs() if jobs is None else jobs, done)
+    for planned, output in zip(plan, outputs, strict=True):
+        name, data, report = output.name, output.data, output.report
         diags += report.diagnostics
         if not report.ok:
             diags.append(error("CUR302", f"{name} was not written: it failed validation", PurePosixPath(name),
                                hint="This is a bug in the compiler; please report it with the messages above."))
             continue
         try:
-            path = write_atomically(out / name, data)
+            path = write_if_changed(out / name, data)
         except OSError as exc:
             diags.append(error("CUR302", f"cannot write {out / name}: {exc.strerror}", PurePosixPath(name),
                                hint="Check that the output folder is writable and the disk has space."))
             continue
-        built.append(BuiltPackage(path, packager.name, packager.label, len(data), hashlib.sha256(data).hexdigest(),
-                                  report))
+        built.append(BuiltPackage(path, planned.packager.name, planned.packager.label, len(data),
+                                  hashlib.sha256(data).hexdigest(), report))
+    if store is not None:
+        store.prune()
     return BuildResult(tuple(built), tuple(sorted(diags, key=sort_key)))

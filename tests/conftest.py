@@ -62,3 +62,9 @@ def make_project(tmp_path: Path) -> MakeProject:
         return root
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _own_build_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets an empty build cache: no test sees entries another left (tests/test_cache.py shares on purpose)."""
+    monkeypatch.setenv("CURRICULUM_CACHE", str(tmp_path_factory.mktemp("build-cache")))

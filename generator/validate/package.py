@@ -14,7 +14,8 @@ from generator.validate.entries import MANIFEST, Entries, check_entries, find_ma
 from generator.validate.manifest import ManifestFormat, detect_format
 from generator.validate.references import check_manifest, descriptor_entry
 from generator.validate.safexml import parse_xml
-from generator.validate.schemas import RESOURCE_SCHEMAS, check_schema, load_schema
+from generator.validate.schemas import RESOURCE_SCHEMAS
+from generator.validate.xsd import validate_tree
 
 _IDREF = re.compile(r"IDREF '([^']*)' not found")
 
@@ -108,9 +109,8 @@ def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path | None, d
     fmt = detect_format(root, manifest_file, diags)
     if fmt is None:
         return _Findings()
-    schema = load_schema(schemas, fmt.name, diags) if schemas is not None else None
-    if schema is not None:
-        diags.extend(check_schema(tree, schema, manifest_file))
+    if schemas is not None:
+        validate_tree(tree, schemas, fmt.name, manifest_file, diags)
     diags.extend(check_manifest(root, fmt, entries.files, manifest_file, label))
     _check_descriptors(archive, root, fmt, entries, label, schemas, diags)
     return _Findings(fmt, sum(1 for _ in root.iter(f"{{{fmt.namespace}}}resource")))
@@ -130,6 +130,5 @@ def _check_descriptors(archive: zipfile.ZipFile, root: etree._Element, fmt: Mani
         file = PurePosixPath(f"{label}/{name}")
         data = read_entry(archive, name, label, diags)
         tree = parse_xml(data, file, diags) if data is not None else None
-        schema = load_schema(schemas, key, diags) if tree is not None and schemas is not None else None
-        if tree is not None and schema is not None:
-            diags.extend(check_schema(tree, schema, file))
+        if tree is not None and schemas is not None:
+            validate_tree(tree, schemas, key, file, diags)

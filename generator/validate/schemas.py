@@ -8,13 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import xmlschema
 from lxml import etree
 
 from generator.diagnostics import Diagnostic, error, warning
 from generator.validate.schemaset import MARKERS, installed_set_path, is_schema_folder
+
+if TYPE_CHECKING:  # xmlschema takes half a second to import: only files lxml rejects need it (validate/xsd.py)
+    import xmlschema
 
 ENV_VAR: Final = "CURRICULUM_SCHEMAS"
 XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
@@ -181,6 +183,8 @@ def load_schema(schemas: Path, key: str, diags: list[Diagnostic]) -> xmlschema.X
 
     Diagnostics: CUR412.
     """
+    import xmlschema
+
     try:
         return _build(schemas.resolve(), key)
     except (OSError, xmlschema.XMLSchemaException) as exc:
@@ -211,6 +215,8 @@ def check_schema(tree: etree._ElementTree, schema: xmlschema.XMLSchemaBase,
 
 @functools.lru_cache(maxsize=64)  # bounded: a few schema folders x 11 recipes
 def _build(schemas: Path, key: str) -> xmlschema.XMLSchemaBase:
+    import xmlschema
+
     recipe = RECIPES[key]
     cls = xmlschema.XMLSchema11 if recipe.xsd11 else xmlschema.XMLSchema10
     locations = [(ns, str(schemas / rel)) for ns, rel in recipe.locations] or None

@@ -1,0 +1,231 @@
+"""Build, parallel and incremental: render → package → validate each group of packages in its own process.
+
+Packages that share a rendering (same page style and units) form a group: the group renders its site once,
+deflates each page once for all its packages (three formats ship the same pages), then validates each package.
+Groups are independent (no shared mutable state: each worker gets the checked curriculum once, as bytes), so
+they run in a process pool and the result, gathered in plan order, is the same bytes as `--jobs 1` gives.
+With a cache, a group takes unchanged units, deflated files and already validated packages from it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from lxml import etree
+
+from generator.cache import Cache, compiler_digest, digest, folder_digest, pack, unpack
+from generator.formats.base import Job, Packager
+from generator.model import Curriculum
+from generator.render.site import Site
+from generator.rendercache import render_site_cached
+from generator.validate import PackageReport, validate_bytes
+from generator.zipwriter import Deflated, DeflateStore, assemble_zip
+
+MIN_PARALLEL_PAGES: Final = 400
+"""Below this many pages to render, starting worker processes costs more than it saves (measured: 2 cores)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One package of the plan: which packager, which job, and its file name."""
+
+    packager: Packager
+    job: Job
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    name: str
+    data: bytes
+    report: PackageReport
+    cached: bool
+    """Taken from the cache (neither assembled nor validated again)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What every group needs besides the curriculum; small and picklable."""
+
+    schemas: Path | None
+    epoch: int | None
+    lang: str | None
+    cache: Path | None
+
+
+Progress = Callable[[str], None]
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settings, jobs: int,
+                   done: Progress | None = None) -> list[Output]:
+    """Render, package and validate every planned package; outputs in plan order."""
+    groups = _groups(plan)
+    results: dict[int, list[Output]] = {}
+    pages = sum(len(u.lessons) + 1 for p in plan for u in p.job.units)
+    if jobs <= 1 or len(groups) <= 1 or pages < MIN_PARALLEL_PAGES:
+        for index, group in enumerate(groups):
+            results[index] = _package_group(course, group, settings)
+            _report(results[index], done)
+    else:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["generator.parallel"])
+        order = sorted(range(len(groups)), key=lambda i: -_weight(groups[i]))  # big groups first: better balance
+        with ProcessPoolExecutor(min(jobs, len(groups)), mp_context=context, initializer=_init_worker,
+                                 initargs=(pickle.dumps(course, protocol=pickle.HIGHEST_PROTOCOL),)) as pool:
+            pending: dict[Future[list[Output]], int] = {
+                pool.submit(_worker_group, [_portable(p) for p in groups[i]], settings): i for i in order}
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = pending.pop(future)
+                    results[index] = future.result()
+                    _report(results[index], done)
+    by_name = {o.name: o for outputs in results.values() for o in outputs}
+    return [by_name[p.name] for p in plan]
+
+
+def _report(outputs: list[Output], done: Progress | None) -> None:
+    for output in outputs:
+        if done:
+            done(output.name)
+
+
+def _groups(plan: Sequence[Planned]) -> list[list[Planned]]:
+    groups: dict[tuple[str, tuple[str, ...], str | None], list[Planned]] = {}
+    for planned in plan:
+        key = (planned.packager.style, tuple(u.code for u in planned.job.units), planned.job.lang)
+        groups.setdefault(key, []).append(planned)
+    return list(groups.values())
+
+
+def _weight(group: list[Planned]) -> int:
+    return sum(len(u.lessons) + 1 for u in group[0].job.units) * (1 + len(group))
+
+
+# --- worker side ----------------------------------------------------------------------------------------------
+
+_COURSE: Curriculum | None = None
+
+
+def _init_worker(course: bytes) -> None:
+    global _COURSE
+    _COURSE = pickle.loads(course)
+
+
+def _portable(planned: Planned) -> tuple[str, tuple[str, ...], str, str | None]:
+    """What a worker needs to rebuild a Planned from its own copy of the curriculum."""
+    return planned.packager.name, tuple(u.code for u in planned.job.units), planned.job.scope, planned.job.lang
+
+
+def _worker_group(items: list[tuple[str, tuple[str, ...], str, str | None]], settings: Settings) -> list[Output]:
+    from generator.build import PACKAGERS, package_name
+
+    assert _COURSE is not None
+    units = {u.code: u for u in _COURSE.units}
+    group = []
+    for name, codes, scope, lang in items:
+        packager = PACKAGERS[name]
+        job = Job(_COURSE, tuple(units[c] for c in codes), scope, lang)  # type: ignore[arg-type]
+        group.append(Planned(packager, job, package_name(packager, job)))
+    return _package_group(_COURSE, group, settings)
+
+
+def _package_group(course: Curriculum, group: list[Planned], settings: Settings) -> list[Output]:
+    first = group[0]
+    cache = Cache(settings.cache) if settings.cache else None
+    codes = tuple(u.code for u in first.job.units)
+    site, _ = render_site_cached(course, first.packager.style, codes, settings.lang, cache)
+    store = _DeflatePack(cache, digest(str(course.root.resolve()), first.packager.style, settings.lang or "", *codes))
+    outputs = [_package(p, site, settings, cache, store) for p in group]
+    store.save()
+    return outputs
+
+
+def _package(planned: Planned, site: Site, settings: Settings, cache: Cache | None, store: _DeflatePack) -> Output:
+    from generator.archive import ZipEntry
+
+    manifest = etree.tostring(planned.packager.manifest(planned.job, site), xml_declaration=True, encoding="UTF-8",
+                              pretty_print=True)
+    entries = [ZipEntry("imsmanifest.xml", manifest), *planned.packager.entries(planned.job, site)]
+    key = None
+    if cache is not None:
+        schemas = folder_digest(settings.schemas.resolve()) if settings.schemas else "none"
+        key = digest(compiler_digest(), planned.name, str(settings.epoch), schemas,
+                     *(part for e in sorted(entries, key=lambda e: e.name) for part in (e.name, store.key_of(e.data))))
+        if (hit := _cached_package(cache, key, planned.name)) is not None:
+            return hit
+    data = assemble_zip(entries, settings.epoch, store)
+    report = validate_bytes(planned.name, data, settings.schemas)
+    if cache is not None and key is not None and not report.diagnostics:
+        cache.put("packages", key, pack({"format": report.format, "version": report.version,
+                                         "resources": report.resources, "xsd": report.xsd_checked}, [data]))
+    return Output(planned.name, data, report, cached=False)
+
+
+def _cached_package(cache: Cache, key: str, name: str) -> Output | None:
+    payload = cache.get("packages", key)
+    if payload is None:
+        return None
+    try:
+        header, (data,) = unpack(payload)
+        assert isinstance(header, dict)
+        report = PackageReport(Path(name), header["format"], header["version"], int(header["resources"]), (),
+                               bool(header["xsd"]))
+    except (ValueError, AssertionError, KeyError, TypeError):
+        return None
+    return Output(name, data, report, cached=True)
+
+
+class _DeflatePack(dict[str, Deflated]):
+    """Deflated files of one group, loaded from and saved to one cache entry (so one read, not one per file)."""
+
+    def __init__(self, cache: Cache | None, slot: str) -> None:
+        super().__init__()
+        self.cache, self.slot = cache, slot
+        self.hashes: dict[int, str] = {}
+        self.used: set[str] = set()
+        self.loaded = 0
+        if cache is not None and (payload := cache.get("deflate", slot)) is not None:
+            self._load(payload)
+
+    def key_of(self, data: bytes) -> str:
+        from generator.zipwriter import content_key
+
+        return content_key(data)
+
+    def get(self, key: str, default: Deflated | None = None) -> Deflated | None:  # type: ignore[override]
+        self.used.add(key)
+        return super().get(key, default)
+
+    def __setitem__(self, key: str, value: Deflated) -> None:
+        self.used.add(key)
+        super().__setitem__(key, value)
+
+    def _load(self, payload: bytes) -> None:
+        try:
+            header, blobs = unpack(payload)
+            assert isinstance(header, list) and len(header) == len(blobs)
+            for (key, crc, size), blob in zip(header, blobs, strict=True):
+                super().__setitem__(str(key), Deflated(int(crc), int(size), blob))
+        except (ValueError, AssertionError, TypeError):
+            self.clear()
+        self.loaded = len(self)
+
+    def save(self) -> None:
+        """Keep what this build used (so the entry does not grow with every edit); skip when nothing changed."""
+        if self.cache is None or (self.loaded == len(self) and self.used == set(self)):
+            return
+        kept = sorted(k for k in self.used if k in self)
+        self.cache.put("deflate", self.slot, pack([[k, self[k].crc, self[k].size] for k in kept],
+                                                   [self[k].data for k in kept]))
