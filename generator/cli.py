@@ -163,8 +163,13 @@ SCHEMAS_OPTION = click.option(
               help="Treat warnings as errors: exit 1 on any warning, and build nothing without the official XSDs.")
 @click.option("--diagnostics", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="How problems are reported.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes (default: one per CPU core); --jobs 1 builds in one process. Same bytes either way.")
+@click.option("--no-cache", is_flag=True,
+              help="Build everything from scratch, ignoring the build cache ($CURRICULUM_CACHE, else the user cache "
+                   "folder); the packages are the same bytes as with it.")
 def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: str | None, out: Path | None,
-          schemas: Path | None, strict: bool, output_format: str) -> None:
+          schemas: Path | None, strict: bool, output_format: str, jobs: int | None, no_cache: bool) -> None:
     """Check ROOT (default: .) and build validated packages into --out.
 
     Refuses to build when `check` finds errors. Every package is validated against the official
@@ -190,7 +195,7 @@ def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: st
                                  f"{', '.join(PACKAGERS)}", param_hint="--format")
     found = _find_schemas_or_exit(schemas, output_format)
     result = build_project(root, out or root / "build", chosen, scope, found,  # type: ignore[arg-type]
-                           units, _progress_printer(), lang, strict=strict)
+                           units, _progress_printer(), lang, strict=strict, jobs=jobs, cache=not no_cache)
     for package in result.packages:  # on stderr, so a json or junit report on stdout stays clean
         click.echo(f"{package.path}  {package.label}  {package.size / 1024:.0f} KiB  "
                    f"{package.report.resources} resources", err=True)

@@ -26,7 +26,7 @@ from generator.model import Curriculum
 from generator.render.site import Site
 from generator.rendercache import render_site_cached
 from generator.validate import PackageReport, validate_bytes
-from generator.zipwriter import Deflated, DeflateStore, assemble_zip
+from generator.zipwriter import Deflated, assemble_zip
 
 MIN_PARALLEL_PAGES: Final = 400
 """Below this many pages to render, starting worker processes costs more than it saves (measured: 2 cores)."""

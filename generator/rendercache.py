@@ -42,7 +42,7 @@ class CachingRenderer(_Renderer):
             return inner
 
         def recording(target: str, is_image: bool) -> Resolved:
-            resolved = inner(target, is_image)
+            resolved: Resolved = inner(target, is_image)
             events.append(["link", page_path, str(source), target, is_image, *_fields(resolved)])
             return resolved
 

@@ -11,6 +11,7 @@ import pytest
 
 from generator.validate import PackageReport, locate_schemas, validate_bytes, validate_package
 from generator.validate.schemas import _build
+from generator.validate.xsd import lxml_schema
 from helpers import SCHEMAS
 
 # --- minimal hand-written packages, one per format ---------------------------------------------------------------
@@ -486,5 +487,6 @@ def test_validation_never_touches_the_network(tmp_path: Path, schemas: Path, mon
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     _build.cache_clear()  # rebuild every schema under the patch
+    lxml_schema.cache_clear()
     for kind in PACKAGES:
         assert validate_package(package(tmp_path, kind, name=f"{kind}.zip"), schemas).diagnostics == ()

@@ -89,15 +89,15 @@ class _LocalSchemas(etree.Resolver):
         super().__init__()
         self.schemas = schemas
 
-    def resolve(self, system_url: str, public_id: str, context: object):  # type: ignore[no-untyped-def]
+    def resolve(self, system_url: str, public_id: str, context: object):  # type: ignore[no-untyped-def,override]
         url = system_url or ""
         local = self._local(url)
         if local is not None:
-            return self.resolve_filename(str(local), context)
+            return self.resolve_filename(str(local), context)  # type: ignore[attr-defined]
         if url.endswith("imsmd_rootv1p2p1.xsd"):
             return self.resolve_string(_imsmd_for_xsd10(self.schemas), context, base_url=url)
         if url.startswith(("http:", "https:", "ftp:")):
-            return self.resolve_string(b"", context)  # never the network: an empty document fails the import
+            return self.resolve_string(b"", context, base_url=url)  # never the network: an empty document fails the import
         return None
 
     def _local(self, url: str) -> Path | None:

@@ -1,0 +1,222 @@
+"""Build speed without surprises: parallel, cached and incremental builds give the bytes of a clean sequential one."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+import generator.cache
+import generator.parallel
+from generator.archive import ZipEntry, build_zip
+from generator.build import PACKAGERS, build_project
+from generator.cache import Cache, package_digest
+from generator.load.project import load_project
+from generator.rendercache import render_site_cached
+from generator.synthetic import write_synthetic_curriculum
+from generator.validate.schemas import check_schema, load_schema
+from generator.validate.xsd import lxml_verdict
+from generator.zipwriter import assemble_zip
+from helpers import SCHEMAS, MakeProject
+
+ALL = list(PACKAGERS)
+pytestmark = pytest.mark.xsd
+
+
+def build(root: Path, out: Path, scope: str = "unit", **options: object) -> dict[str, bytes]:
+    result = build_project(root, out, ALL, scope, SCHEMAS, **options)  # type: ignore[arg-type]
+    assert result.ok, result.diagnostics
+    return {p.path.name: p.path.read_bytes() for p in result.packages}
+
+
+def clean(root: Path, tmp: Path, scope: str = "unit") -> dict[str, bytes]:
+    """The reference: one process, no cache, a fresh folder."""
+    return build(root, tmp / f"clean-{len(list(tmp.iterdir()))}", scope, jobs=1, cache=False)
+
+
+def stamps(out: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_ino for p in out.iterdir()}
+
+
+def test_the_zip_writer_gives_the_bytes_of_build_zip() -> None:
+    entries = [ZipEntry("imsmanifest.xml", b"<m/>"), ZipEntry("units/U01/a.html", b"<p>x</p>" * 500),
+               ZipEntry("media/\u00e9t\u00e9.png", bytes(range(256)) * 8), ZipEntry("empty.txt", b"")]
+    for epoch in (None, 0, 1_700_000_000):
+        assert assemble_zip(entries, epoch, {}) == build_zip(entries, epoch)
+
+
+def test_parallel_and_sequential_builds_give_identical_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_synthetic_curriculum(tmp_path / "src", 45, lessons_per_unit=15)
+    monkeypatch.setattr(generator.parallel, "MIN_PARALLEL_PAGES", 0)  # so few pages would otherwise stay in-process
+    for scope in ("unit", "programme"):
+        parallel = build(root, tmp_path / f"parallel-{scope}", scope, jobs=3, cache=False)
+        assert parallel == build(root, tmp_path / f"sequential-{scope}", scope, jobs=1, cache=False)
+
+
+def test_a_cache_hit_gives_the_bytes_of_a_clean_build_and_rewrites_nothing(make_project: MakeProject,
+                                                                         tmp_path: Path) -> None:
+    root = make_project()
+    first = build(root, tmp_path / "out", jobs=1)
+    before = stamps(tmp_path / "out")
+    assert build(root, tmp_path / "out", jobs=1) == first == clean(root, tmp_path)
+    assert stamps(tmp_path / "out") == before
+
+
+def test_editing_a_lesson_renders_its_unit_again_and_rewrites_only_its_packages(make_project: MakeProject,
+                                                                                tmp_path: Path) -> None:
+    root = make_project()
+    course, _ = load_project(root)
+    cache = Cache(tmp_path / "cache")
+    render_site_cached(course, "package", None, None, cache)
+    build(root, tmp_path / "out", jobs=1)
+    before = stamps(tmp_path / "out")
+    lesson = root / "modules/02-practice/01-agreeing.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    course, _ = load_project(root)
+    _, reused = render_site_cached(course, "package", None, None, cache)
+    assert reused == ("U01",)
+    after = build(root, tmp_path / "out", jobs=1)
+    assert after == clean(root, tmp_path)
+    rewritten = {name for name, inode in stamps(tmp_path / "out").items() if before.get(name) != inode}
+    assert rewritten == {name for name in after if "-U02-" in name or "-U" not in name}
+    assert b"One more sentence." in zipfile.ZipFile(tmp_path / "out" / "demo-U02-scorm12.zip").read(
+        "units/U02/U02-L1.html")
+
+
+def test_editing_a_lesson_title_renders_the_units_that_link_to_it_again(make_project: MakeProject,
+                                                                       tmp_path: Path) -> None:
+    root = make_project()
+    cache = Cache(tmp_path / "cache")
+    render_site_cached(load_project(root)[0], "package", None, None, cache)
+    lesson = root / "modules/01-basics/02-mapping.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace("title: ", "title: Renamed ", 1), encoding="utf-8")
+    _, reused = render_site_cached(load_project(root)[0], "package", None, None, cache)
+    assert reused == ()  # U02 links to U01-L2, whose title shows in the link
+    assert build(root, tmp_path / "out", jobs=1) == clean(root, tmp_path)
+
+
+@pytest.mark.parametrize("edit", ["quiz", "image", "case study", "programme"])
+def test_each_kind_of_edit_leaves_nothing_stale(make_project: MakeProject, tmp_path: Path, edit: str) -> None:
+    root = make_project()
+    build(root, tmp_path / "out", jobs=1)
+    target = {"quiz": "modules/01-basics/quiz.yaml", "image": "modules/01-basics/images/map.svg",
+              "case study": "case_studies/energy.md", "programme": "curriculum/programme.yaml"}[edit]
+    path = root / target
+    text = path.read_text(encoding="utf-8")
+    if edit == "quiz":
+        path.write_text(text.replace("text: ", "text: Edited ", 1), encoding="utf-8")
+    elif edit == "image":
+        path.write_text(text.replace("</svg>", "<circle r='1'/></svg>"), encoding="utf-8")
+    else:
+        path.write_text(text.replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    assert build(root, tmp_path / "out", jobs=1) == clean(root, tmp_path)
+
+
+def test_a_new_compiler_version_renders_everything_again(make_project: MakeProject, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project()
+    cache = Cache(tmp_path / "cache")
+    render_site_cached(load_project(root)[0], "package", None, None, cache)
+    assert render_site_cached(load_project(root)[0], "package", None, None, cache)[1] == ("U01", "U02")
+    monkeypatch.setattr(generator.cache, "compiler_digest", lambda: "another compiler")
+    monkeypatch.setattr(generator.rendercache, "compiler_digest", lambda: "another compiler")
+    assert render_site_cached(load_project(root)[0], "package", None, None, cache)[1] == ()
+
+
+def test_a_template_static_file_or_catalogue_changes_the_compiler_digest(tmp_path: Path) -> None:
+    package = tmp_path / "generator"
+    shutil.copytree(Path(generator.cache.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    before = package_digest(package)
+    for rel in ("templates/lesson.html", "static/style.css", "locale/de/LC_MESSAGES/messages.po"):
+        path = package / rel
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        assert package_digest(package) != before, rel
+        path.write_bytes(original)
+    assert package_digest(package) == before
+
+
+def test_a_corrupt_cache_entry_is_ignored_and_rebuilt(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project()
+    expected = build(root, tmp_path / "out", jobs=1)
+    entries = [p for p in Path(generator.cache.default_folder()).rglob("*") if p.is_file()]
+    assert {p.parts[-3] for p in entries} >= {"units", "deflate", "packages"}
+    for n, path in enumerate(entries):
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2] if n % 2 else data[:-1] + bytes([data[-1] ^ 1]))
+    shutil.rmtree(tmp_path / "out")
+    assert build(root, tmp_path / "out", jobs=1) == expected
+    assert all(Cache(p.parents[2]).get(p.parts[-3], p.name) is not None for p in entries if p.exists())
+
+
+def test_the_cache_is_pruned_to_its_bound_least_recently_used_first(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    for n in range(5):
+        cache.put("units", f"{n:064x}", bytes(1000))
+    cache.get("units", f"{0:064x}")  # used most recently
+    assert cache.prune(limit=2500) == 3
+    assert cache.get("units", f"{0:064x}") is not None
+
+
+# --- lxml and xmlschema agree ----------------------------------------------------------------------------------
+
+MUTATIONS = {
+    "enumeration": lambda root: _first(root, "resource").set("type", "weblink-ish"),
+    "missing required attribute": lambda root: _first(root, "resource").attrib.pop("identifier"),
+    "unexpected element": lambda root: _first(root, "organizations").append(
+        etree.Element(f"{{{etree.QName(root).namespace}}}stray")),
+    "element out of order": lambda root: root.append(_first(root, "metadata")),
+    "duplicate id": lambda root: _first(root, "resource").set("identifier", _first(root, "item").get("identifier")
+                                                               or "ITEM"),
+}
+KEYS = {"scorm12": "scorm12", "scorm2004": "scorm2004", "imscp": "imscp", "cc11": "cc11", "cc13": "cc13"}
+
+
+def _first(root: etree._Element, local: str) -> etree._Element:
+    return next(e for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname == local)
+
+
+def _manifests(make_project: MakeProject, tmp_path: Path) -> dict[str, bytes]:
+    packages = build(make_project(), tmp_path / "out", "programme", jobs=1, cache=False)
+    return {name: zipfile.ZipFile(tmp_path / "out" / package).read("imsmanifest.xml")
+            for package in packages for name in KEYS if package.endswith(f"-{name}{PACKAGERS[name].extension}")}
+
+
+@pytest.mark.parametrize("family", [None, *MUTATIONS])
+def test_lxml_and_xmlschema_agree_on_good_and_broken_manifests(make_project: MakeProject, tmp_path: Path,
+                                                               family: str | None) -> None:
+    verdicts = []
+    for name, data in _manifests(make_project, tmp_path).items():
+        tree = etree.ElementTree(etree.fromstring(data))
+        if family is not None:
+            MUTATIONS[family](tree.getroot())
+            tree = etree.ElementTree(etree.fromstring(etree.tostring(tree)))  # fresh line numbers
+        schema = load_schema(SCHEMAS, KEYS[name], [])
+        assert schema is not None
+        official = not list(check_schema(tree, schema, Path(name)))  # type: ignore[arg-type]
+        assert lxml_verdict(tree, SCHEMAS, KEYS[name]) is official, (name, family)
+        verdicts.append(official)
+    # good manifests are valid in every format; each kind of breakage is caught in at least one (most: all)
+    assert all(verdicts) if family is None else not all(verdicts)
+
+
+def test_scorm12_inline_metadata_that_only_xsd_1_1_accepts_goes_to_xmlschema(make_project: MakeProject,
+                                                                             tmp_path: Path) -> None:
+    data = _manifests(make_project, tmp_path)["scorm12"]
+    md = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
+    tree = etree.ElementTree(etree.fromstring(data))
+    lom = next(tree.getroot().iter(f"{{{md}}}lom"))
+    general = lom.find(f"{{{md}}}general")
+    assert general is not None
+    general.append(etree.Element(f"{{{md}}}keyword"))  # imsmd in the ##any wildcard's place: only XSD 1.1 reads it
+    from generator.validate.xsd import validate_tree
+
+    diags: list[object] = []
+    validate_tree(tree, SCHEMAS, "scorm12", Path("imsmanifest.xml"), diags)  # type: ignore[arg-type]
+    schema = load_schema(SCHEMAS, "scorm12", [])
+    assert schema is not None
+    assert [d for d in diags] == list(check_schema(tree, schema, Path("imsmanifest.xml")))  # type: ignore[arg-type]
