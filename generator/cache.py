@@ -39,10 +39,24 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+SHAPING_LIBRARIES: Final = ("markdown", "jinja2", "markupsafe", "lxml", "babel", "pyyaml", "pydantic", "nh3")
+"""Libraries whose version can change what a page or package holds."""
+
+
 @functools.cache
 def compiler_digest() -> str:
-    """Digest of every file of the installed compiler: code, templates, static files, locale catalogues."""
-    return package_digest(Path(__file__).resolve().parent)
+    """Digest of every file of the installed compiler (code, templates, static files, locale catalogues), the
+    Python version and the versions of the libraries that shape the output."""
+    import sys
+    from importlib import metadata
+
+    versions = []
+    for name in SHAPING_LIBRARIES:
+        try:
+            versions.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} absent")
+    return digest(package_digest(Path(__file__).resolve().parent), sys.version, *versions)
 
 
 def package_digest(package: Path) -> str:

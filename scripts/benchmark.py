@@ -1,70 +1,170 @@
 #!/usr/bin/env python3
-"""Benchmark: check and build a synthetic 1000-lesson curriculum; prints seconds, peak memory, per-lesson cost.
+"""Benchmark the build against the floor measured in the same run, at 10 / 100 / 1000 lessons.
 
-Targets: `check` well under a second; every format built and validated in under 10 s on 2 cores.
-Usage: python3 scripts/benchmark.py [--lessons 1000] [--schemas DIR]
+The floor: Python-Markdown (our extensions) rendering every lesson of the synthetic curriculum once, plus one
+deflate zip of the pages, in one process. Every build figure is printed in seconds and as a ratio to that floor:
+- `programme`: all five formats, --scope programme, empty cache (a clean build that also fills the cache);
+- `rebuild`: the same after appending one sentence to one lesson (cached), also as a ratio to `programme`;
+- `per unit`: all five formats, --scope unit, empty cache;
+- ms per lesson (linearity) and peak RSS: the build process plus its workers (upper bound: the build
+  process's own peak plus --jobs times the largest worker's peak).
+Then one cold process: `python -m generator build` of a 100-lesson programme, all formats, no cache.
+Each build runs in a child process, so imports and memory of one do not flatter the next.
+
+Targets (issue #15): programme <= 2x floor at 1000 lessons; per unit <= 3x; rebuild <= 0.3 of programme;
+cold 100-lesson process <= 1.5 s; peak RSS <= 300 MB; ms/lesson flat from 10 to 1000.
+
+Usage: python3 scripts/benchmark.py [--lessons 10,100,1000] [--jobs N] [--code DIR] [--schemas DIR]
+`--code DIR` benchmarks another checkout of the compiler (e.g. `git archive` of an older commit) with this script.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import io
+import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
+import zipfile
 from pathlib import Path
 
-from generator import check_project
-from generator.build import PACKAGERS, build_project
-from generator.synthetic import write_synthetic_curriculum
-from generator.validate import locate_schemas
+FORMATS = ["scorm12", "scorm2004", "cc11", "cc13", "imscp"]
 
 
-def timed(label: str, lessons: int, work):  # type: ignore[no-untyped-def]
-    """Time `work`, then run it once more under tracemalloc for its peak heap (tracing slows it down)."""
+def floor_seconds(root: Path) -> tuple[float, float]:
+    """Render every lesson body once with Python-Markdown and zip the pages (deflate), in this process.
+
+    Returns (wall, CPU) seconds.
+    """
+    import markdown
+
+    from generator.render.markdown import EXTENSIONS
+
+    lessons = sorted((root / "modules").glob("*/*.md"))
+    started, cpu = time.perf_counter(), time.process_time()
+    md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    pages = []
+    for path in lessons:
+        body = path.read_text(encoding="utf-8").split("\n---\n", 1)[-1]
+        pages.append((path.name, md.reset().convert(body).encode("utf-8")))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for index, (name, html) in enumerate(pages):
+            archive.writestr(f"{index:05d}-{name}.html", html)
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def child(args: argparse.Namespace) -> int:
+    """Run one build in this (child) process and print seconds and peak memory as JSON."""
+    from generator.build import build_project
+    from generator.validate import locate_schemas
+
+    options: dict[str, object] = {}
+    parameters = inspect.signature(build_project).parameters
+    if "jobs" in parameters:
+        options["jobs"] = args.jobs
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     started = time.perf_counter()
-    result = work()
+    result = build_project(Path(args.root), Path(args.out), FORMATS, args.scope, locate_schemas(args.schemas),
+                           **options)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
-    tracemalloc.start()
-    work()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"{label:<34} {seconds:7.2f} s   {seconds / lessons * 1000:6.2f} ms/lesson   "
-          f"peak Python heap {peak / 2**20:6.1f} MiB")
-    return result
+    if not result.ok:
+        print(json.dumps({"error": [str(d) for d in result.diagnostics[:3]]}))
+        return 1
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime - cpu_before
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "own_mib": own.ru_maxrss / 1024,
+                      "worker_mib": workers.ru_maxrss / 1024, "packages": len(result.packages)}))
+    return 0
+
+
+def run_child(root: Path, out: Path, scope: str, args: argparse.Namespace, cache: Path) -> dict[str, float]:
+    env = {**os.environ, "CURRICULUM_CACHE": str(cache), **_code_env(args)}
+    command = [sys.executable, __file__, "--child", "--root", str(root), "--out", str(out), "--scope", scope,
+               "--jobs", str(args.jobs)] + (["--schemas", str(args.schemas)] if args.schemas else [])
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"build failed: {done.stdout}{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _code_env(args: argparse.Namespace) -> dict[str, str]:
+    return {"PYTHONPATH": str(args.code)} if args.code else {}
+
+
+def peak_mib(figures: dict[str, float], jobs: int) -> float:
+    return figures["own_mib"] + (jobs * figures["worker_mib"] if jobs > 1 else 0)
+
+
+def one_size(lessons: int, args: argparse.Namespace, tmp: Path) -> dict[str, float]:
+    from generator.synthetic import write_synthetic_curriculum
+
+    root = write_synthetic_curriculum(tmp / f"src-{lessons}", lessons)
+    floor, floor_cpu = min(floor_seconds(root) for _ in range(2))  # best of two: ratios err on the strict side
+    cache = tmp / f"cache-{lessons}"
+    programme = run_child(root, tmp / f"programme-{lessons}", "programme", args, cache)
+    lesson = next((root / "modules").glob("*/01-lesson.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    rebuild = run_child(root, tmp / f"programme-{lessons}", "programme", args, cache)
+    units = run_child(root, tmp / f"units-{lessons}", "unit", args, tmp / f"cache-units-{lessons}")
+    return {"lessons": lessons, "floor": floor, "programme": programme["seconds"], "rebuild": rebuild["seconds"],
+            "floor_cpu": floor_cpu, "programme_cpu": programme["cpu"], "units_cpu": units["cpu"],
+            "units": units["seconds"], "unit_packages": units["packages"],
+            "rss": max(peak_mib(f, args.jobs) for f in (programme, rebuild, units))}
+
+
+def cold_process(args: argparse.Namespace, tmp: Path) -> float:
+    from generator.synthetic import write_synthetic_curriculum
+
+    root = write_synthetic_curriculum(tmp / "cold-src", 100)
+    env = {**os.environ, "CURRICULUM_CACHE": str(tmp / "cold-cache"), **_code_env(args)}
+    command = [sys.executable, "-m", "generator", "build", str(root), "--scope", "programme", "--out",
+               str(tmp / "cold-out")] + (["--schemas", str(args.schemas)] if args.schemas else [])
+    helped = subprocess.run([sys.executable, "-m", "generator", "build", "--help"], env=env, capture_output=True,
+                            text=True, check=False).stdout
+    command += ["--no-cache"] if "--no-cache" in helped else []
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"cold build failed: {done.stderr}")
+    return seconds
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--lessons", type=int, default=1000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lessons", default="10,100,1000", help="comma-separated sizes")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--code", type=Path, default=None, help="benchmark the compiler in this folder instead")
     parser.add_argument("--schemas", type=Path, default=None)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--scope", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    schemas = locate_schemas(args.schemas)
-    if schemas is None:
-        print("official schemas not found: pass --schemas DIR", file=sys.stderr)
-        return 2
-    with tempfile.TemporaryDirectory() as tmp:
-        root = write_synthetic_curriculum(Path(tmp) / "src", args.lessons)
-        print(f"synthetic curriculum: {args.lessons} lessons in {len(list((root / 'modules').iterdir()))} units")
-        check_project(root)  # warm imports and the schema cache, as in any run after the first
-        build_project(root, Path(tmp) / "warm", ["cc11"], "programme", schemas)
-        diags = timed("check", args.lessons, lambda: check_project(root))
-        assert not diags, diags[:3]
-        for name in PACKAGERS:
-            result = timed(f"build {name} (programme)", args.lessons,
-                           lambda n=name: build_project(root, Path(tmp) / "out" / n, [n], "programme", schemas))
-            assert result.ok, result.diagnostics[:3]
-        result = timed("build all 5 formats (programme)", args.lessons,
-                       lambda: build_project(root, Path(tmp) / "all", list(PACKAGERS), "programme", schemas))
-        assert result.ok
-        sizes = ", ".join(f"{p.packager} {p.size / 2**20:.1f} MiB" for p in result.packages)
-        print(f"package sizes: {sizes}")
-        result = timed("build all formats (per unit)", args.lessons,
-                       lambda: build_project(root, Path(tmp) / "units", list(PACKAGERS), "unit", schemas))
-        assert result.ok
-        print(f"per-unit packages: {len(result.packages)}")
-    print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    if args.child:
+        return child(args)
+    print(f"cores: {os.cpu_count()}, --jobs {args.jobs}, load average {os.getloadavg()[0]:.1f}"
+          + (f", code: {args.code}" if args.code else ""))
+    print(f"{'lessons':>7} {'floor':>7} {'programme (x floor)':>20} {'rebuild (x floor, x full)':>27} "
+          f"{'per unit (x floor)':>22} {'ms/lesson':>9} {'peak RSS':>9}   CPU time (workers included) / floor's")
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        for lessons in (int(n) for n in args.lessons.split(",")):
+            r = one_size(lessons, args, tmp)
+            print(f"{lessons:>7} {r['floor']:>6.2f}s {r['programme']:>8.2f}s ({r['programme'] / r['floor']:>5.1f}x) "
+                  f"{r['rebuild']:>9.2f}s ({r['rebuild'] / r['floor']:>4.1f}x, {r['rebuild'] / r['programme']:.2f}) "
+                  f"{r['units']:>7.2f}s ({r['units'] / r['floor']:>5.1f}x, {r['unit_packages']:.0f} pkgs) "
+                  f"{r['programme'] / lessons * 1000:>9.2f} {r['rss']:>6.0f} MiB   "
+                  f"CPU: programme {r['programme_cpu'] / r['floor_cpu']:.1f}x, per unit {r['units_cpu'] / r['floor_cpu']:.1f}x",
+                  flush=True)
+        print(f"cold process, 100-lesson programme, all formats: {cold_process(args, tmp):.2f} s")
     return 0
 
 

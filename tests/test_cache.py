@@ -220,3 +220,25 @@ def test_scorm12_inline_metadata_that_only_xsd_1_1_accepts_goes_to_xmlschema(mak
     schema = load_schema(SCHEMAS, "scorm12", [])
     assert schema is not None
     assert [d for d in diags] == list(check_schema(tree, schema, Path("imsmanifest.xml")))  # type: ignore[arg-type]
+
+
+def test_after_editing_one_lesson_only_its_markdown_is_rendered_again(make_project: MakeProject, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.render.markdown import MarkdownRenderer
+
+    root = make_project()
+    build(root, tmp_path / "out", jobs=1)
+    lesson = root / "modules/01-basics/02-mapping.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    converted: list[str] = []
+    original = MarkdownRenderer.convert
+
+    def counting(self: MarkdownRenderer, text: str, resolver: object) -> str:
+        converted.append(text)
+        return original(self, text, resolver)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MarkdownRenderer, "convert", counting)
+    rebuilt = build(root, tmp_path / "out", jobs=1)
+    monkeypatch.setattr(MarkdownRenderer, "convert", original)
+    assert converted and all("One more sentence." in text for text in converted)  # once per page style
+    assert rebuilt == clean(root, tmp_path)

@@ -7,6 +7,7 @@ page's <body> and breaks links between page files (see MOODLE.md).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -37,6 +38,7 @@ KIND_LABELS = {"knowledge": N_("Knowledge"), "skills": N_("Skills"), "competence
 DELIVERY_LABELS = {"online": N_("online"), "on-site": N_("on-site"), "hybrid": N_("hybrid (online and on-site)")}
 
 
+@functools.lru_cache(maxsize=16)  # compiled templates are reused by every site rendered in this process
 def make_env(lang: str = "en") -> Environment:
     env = Environment(loader=PackageLoader("generator", "templates"), autoescape=select_autoescape(),
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,

@@ -11,6 +11,8 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from generator.mdmemo import ACTIVE_MEMO
+
 EXTENSIONS = ["tables", "footnotes", "admonition", "attr_list", "def_list", "abbr", "sane_lists", "md_in_html",
               "toc"]
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
@@ -96,6 +98,11 @@ class MarkdownRenderer:
         )
 
     def render(self, text: str, resolver: Resolver) -> str:
+        """Render one body, or take it from the build's memo when it holds the same body resolving alike."""
+        memo = ACTIVE_MEMO.get()
+        return memo.render(self, text, resolver) if memo is not None else self.convert(text, resolver)
+
+    def convert(self, text: str, resolver: Resolver) -> str:
         """Render one body; `reset` keeps footnotes, abbreviations and heading ids of bodies apart."""
         self.resolver = resolver
         try:

@@ -1,0 +1,89 @@
+"""Render stage, incremental: a memo of Markdown bodies already rendered, valid while their links resolve alike.
+
+Python-Markdown is the costliest step of a build. A body's HTML depends only on its text, the renderer's fixed
+configuration (extensions, the new-tab hint) and what each link and image resolves to; and the sequence of
+resolutions it asks for depends on the text alone. So an entry keeps the HTML with the resolutions made, and is
+used when asking the resolver the same questions now gives the same answers. Asking has the side effects a fresh
+render would have (copying media), in the same order, so the site comes out the same either way.
+
+A build sets the memo for the duration of one group (`ACTIVE_MEMO`), loaded from and saved to the build cache;
+the same body in two styles (where links resolve alike) or in a quiz shared by two cartridges renders once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generator.cache import Cache
+    from generator.render.markdown import MarkdownRenderer, Resolved, Resolver
+
+KIND = "markdown"
+
+
+class Memo:
+    def __init__(self, cache: Cache | None = None, slot: str = "", salt: str = "") -> None:
+        self.cache, self.slot, self.salt = cache, slot, salt
+        self.entries: dict[str, tuple[str, list[list[Any]]]] = {}
+        self.used: set[str] = set()
+        self.added = False
+        if cache is not None:
+            self._load()
+
+    def render(self, renderer: MarkdownRenderer, text: str, resolver: Resolver) -> str:
+        from generator.cache import digest
+
+        key = digest(self.salt, renderer.new_tab_text, text)
+        self.used.add(key)
+        entry = self.entries.get(key)
+        if entry is not None and all(_answer(resolver, call) == call[2:] for call in entry[1]):
+            return entry[0]
+        calls: list[list[Any]] = []
+
+        def recording(target: str, is_image: bool) -> Resolved:
+            resolved = resolver(target, is_image)
+            calls.append([target, is_image, *_fields(resolved)])
+            return resolved
+
+        html = renderer.convert(text, recording)
+        self.entries[key] = (html, calls)
+        self.added = True
+        return html
+
+    def _load(self) -> None:
+        from generator.cache import unpack
+
+        assert self.cache is not None
+        payload = self.cache.get(KIND, self.slot)
+        if payload is None:
+            return
+        try:
+            header, blobs = unpack(payload)
+            assert isinstance(header, list) and len(header) == len(blobs)
+            self.entries = {str(key): (blob.decode("utf-8"), list(calls))
+                            for (key, calls), blob in zip(header, blobs, strict=True)}
+        except (ValueError, AssertionError, TypeError, UnicodeDecodeError):
+            self.entries = {}
+
+    def save(self) -> None:
+        """Store the bodies this build used (so the entry does not grow with every edit), if anything changed."""
+        from generator.cache import pack
+
+        if self.cache is None or (not self.added and self.used == set(self.entries)):
+            return
+        kept = sorted(k for k in self.used if k in self.entries)
+        self.cache.put(KIND, self.slot, pack([[k, self.entries[k][1]] for k in kept],
+                                             [self.entries[k][0].encode("utf-8") for k in kept]))
+
+
+def _answer(resolver: Callable[[str, bool], Resolved], call: list[Any]) -> list[Any]:
+    return list(_fields(resolver(call[0], call[1])))
+
+
+def _fields(resolved: Resolved) -> tuple[str | None, str | None, str | None]:
+    return resolved.href, resolved.title, resolved.target
+
+
+ACTIVE_MEMO: ContextVar[Memo | None] = ContextVar("markdown_memo", default=None)
