@@ -138,6 +138,10 @@ class Cache:
             os.utime(path)  # recently used: kept longest by prune
         return payload
 
+    def has(self, kind: str, key: str) -> bool:
+        """An entry exists (it may still turn out corrupt or stale: `get` and the user's checks decide)."""
+        return self.path(kind, key).is_file()
+
     def put(self, kind: str, key: str, payload: bytes) -> None:
         """Store `payload` atomically; a cache that cannot be written only costs speed, so errors are ignored."""
         path = self.path(kind, key)

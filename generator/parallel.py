@@ -9,9 +9,12 @@ With a cache, a group takes unchanged units, deflated files and already validate
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import multiprocessing
 import os
 import pickle
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -25,7 +28,8 @@ from generator.formats.base import Job, Packager
 from generator.mdmemo import ACTIVE_MEMO, Memo
 from generator.model import Curriculum
 from generator.render.site import Site
-from generator.rendercache import render_site_cached
+from generator.rendercache import KIND as UNITS
+from generator.rendercache import CachingRenderer, render_site_cached
 from generator.validate import PackageReport, validate_bytes
 from generator.zipwriter import Deflated, assemble_zip
 
@@ -80,11 +84,21 @@ def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settin
             results[index] = _package_group(course, group, settings)
             _report(results[index], done)
     else:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.parallel"])
-        order = sorted(range(len(groups)), key=lambda i: -_weight(groups[i]))  # big groups first: better balance
-        with ProcessPoolExecutor(min(jobs, len(groups)), mp_context=context, initializer=_init_worker,
-                                 initargs=(pickle.dumps(course, protocol=pickle.HIGHEST_PROTOCOL),)) as pool:
+        with contextlib.ExitStack() as stack:
+            if settings.cache is None:  # workers hand rendered units over through a cache: a private one
+                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="curriculum-build-"))
+                settings = dataclasses.replace(settings, cache=Path(folder))
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["generator.parallel"])
+            pool = stack.enter_context(ProcessPoolExecutor(
+                min(jobs, max(len(groups), 2)), mp_context=context, initializer=_init_worker,
+                initargs=(pickle.dumps(course, protocol=pickle.HIGHEST_PROTOCOL),)))
+            # 1. render the units no cache entry holds, spread over every worker; 2. package each group, which
+            # then takes every unit from the cache
+            chunks = _unit_chunks(course, groups, settings, jobs)
+            for rendered in [pool.submit(_worker_render, chunk, settings) for chunk in chunks]:
+                rendered.result()
+            order = sorted(range(len(groups)), key=lambda i: -_weight(groups[i]))  # big groups first: balance
             pending: dict[Future[list[Output]], int] = {
                 pool.submit(_worker_group, [_portable(p) for p in groups[i]], settings): i for i in order}
             while pending:
@@ -95,6 +109,47 @@ def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settin
                     _report(results[index], done)
     by_name = {o.name: o for outputs in results.values() for o in outputs}
     return [by_name[p.name] for p in plan]
+
+
+RenderItem = tuple[str, str | None, tuple[str, ...], str]
+"""(style, lang, the units of the rendering, the unit to render)."""
+
+
+def _unit_chunks(course: Curriculum, groups: list[list[Planned]], settings: Settings,
+                 jobs: int) -> list[list[RenderItem]]:
+    """The units whose pages no cache entry holds, in about 4 chunks per worker of similar size (in lessons)."""
+    assert settings.cache is not None
+    cache = Cache(settings.cache)
+    todo: list[tuple[int, RenderItem]] = []
+    for group in groups:
+        job = group[0].job
+        renderer = CachingRenderer(course, group[0].packager.style, job.units, settings.lang, cache)
+        codes = tuple(u.code for u in job.units)
+        todo += [(len(unit.lessons) + 1, (renderer.style, settings.lang, codes, unit.code))
+                 for unit in job.units if not cache.has(UNITS, renderer.unit_key(unit))]
+    count = min(len(todo), jobs * 4)
+    chunks: list[list[RenderItem]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for size, item in sorted(todo, key=lambda t: -t[0]):  # largest first, each to the lightest chunk
+        lightest = sizes.index(min(sizes))
+        chunks[lightest].append(item)
+        sizes[lightest] += size
+    return chunks
+
+
+def _worker_render(items: list[RenderItem], settings: Settings) -> None:
+    assert _COURSE is not None and settings.cache is not None
+    cache = Cache(settings.cache)
+    units = {u.code: u for u in _COURSE.units}
+    for style, lang, codes, code in items:
+        renderer = CachingRenderer(_COURSE, style, tuple(units[c] for c in codes), lang, cache)  # type: ignore[arg-type]
+        memo = Memo(cache, digest(str(_COURSE.root.resolve()), style, lang or "", code), compiler_digest())
+        token = ACTIVE_MEMO.set(memo)
+        try:
+            renderer.render_unit(units[code])
+        finally:
+            ACTIVE_MEMO.reset(token)
+        memo.save()
 
 
 def _report(outputs: list[Output], done: Progress | None) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from generator.cache import Cache, compiler_digest, digest, pack, unpack
 from generator.model import Curriculum, UnitSource
-from generator.render.html import Style, _Renderer, case_path
+from generator.render.html import Style, _Renderer
 from generator.render.markdown import Resolved
 from generator.render.site import Page, Site
 
@@ -68,11 +68,20 @@ class CachingRenderer(_Renderer):
         self.cache.put(KIND, key, pack(header, [self.site.files[p.path] for p in new_pages]))
 
     def _key(self, unit: UnitSource) -> str:
+        return self.unit_key(unit)
+
+    def unit_key(self, unit: UnitSource) -> str:
+        """The cache key of `unit`'s pages in this rendering (computable before anything is rendered)."""
         cases = [c for c in self.course.case_studies if unit.code in c.meta.unit_ids]
-        # a case study serving several units is rendered under the first one: which are already done shapes the unit
-        done = {p.path for p in self.site.pages}
-        return digest(self.base, repr(unit), *(repr(c) for c in cases),
-                      *(c.id for c in cases if case_path(c) in done))
+        # a case study serving several units is rendered under the first of them: which are done shapes the unit
+        before = {u.code for u in self.units[:self.units.index(unit)]}
+        done = [c.id for c in cases if any(code in before for code in c.meta.unit_ids)]
+        return digest(self.base, repr(unit), *(repr(c) for c in cases), *done)
+
+    def render_unit(self, unit: UnitSource) -> None:
+        """Render (and store) one unit's pages unless the cache holds them: a worker warming the cache."""
+        if not self.cache.has(KIND, self.unit_key(unit)):
+            self._unit(unit)
 
     def _replay(self, payload: bytes) -> bool:
         try:

@@ -6,8 +6,8 @@ deflate zip of the pages, in one process. Every build figure is printed in secon
 - `programme`: all five formats, --scope programme, empty cache (a clean build that also fills the cache);
 - `rebuild`: the same after appending one sentence to one lesson (cached), also as a ratio to `programme`;
 - `per unit`: all five formats, --scope unit, empty cache;
-- ms per lesson (linearity) and peak RSS: the build process plus its workers (upper bound: the build
-  process's own peak plus --jobs times the largest worker's peak).
+- ms per lesson (linearity); peak RSS: the largest sum over the build process and its workers (sampled from
+  /proc every 10 ms); CPU time of the build and its workers, as a ratio to the floor's (load-independent).
 Then one cold process: `python -m generator build` of a 100-lesson programme, all formats, no cache.
 Each build runs in a child process, so imports and memory of one do not flatter the next.
 
@@ -29,6 +29,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -59,6 +60,49 @@ def floor_seconds(root: Path) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
+class TreeSampler(threading.Thread):
+    """Samples this process and its descendants (pool workers are the forkserver's children, which
+    RUSAGE_CHILDREN never sees) from /proc every 10 ms: the peak of their summed RSS, and each one's CPU time."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.peak_rss = 0
+        self.cpu: dict[int, float] = {}
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.page = os.sysconf("SC_PAGE_SIZE")
+
+    def run(self) -> None:
+        while not self.stop.wait(0.01):
+            self.sample()
+
+    def sample(self) -> None:
+        parents: dict[int, int] = {}
+        stats: dict[int, list[str]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stream:
+                        fields = stream.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                parents[int(entry)] = int(fields[1])
+                stats[int(entry)] = fields
+        tree = {os.getpid()}
+        grew = True
+        while grew:
+            found = {pid for pid, parent in parents.items() if parent in tree} - tree
+            tree |= found
+            grew = bool(found)
+        rss = 0
+        for pid in tree:
+            fields = stats[pid]
+            rss += int(fields[21]) * self.page
+            if pid != os.getpid():
+                self.cpu[pid] = (int(fields[11]) + int(fields[12])) / self.tick
+        self.peak_rss = max(self.peak_rss, rss)
+
+
 def child(args: argparse.Namespace) -> int:
     """Run one build in this (child) process and print seconds and peak memory as JSON."""
     from generator.build import build_project
@@ -70,17 +114,21 @@ def child(args: argparse.Namespace) -> int:
         options["jobs"] = args.jobs
     before = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = before.ru_utime + before.ru_stime
+    sampler = TreeSampler()
+    sampler.start()
     started = time.perf_counter()
     result = build_project(Path(args.root), Path(args.out), FORMATS, args.scope, locate_schemas(args.schemas),
                            **options)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
+    sampler.stop.set()
+    sampler.join()
     if not result.ok:
         print(json.dumps({"error": [str(d) for d in result.diagnostics[:3]]}))
         return 1
-    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime - cpu_before
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "own_mib": own.ru_maxrss / 1024,
-                      "worker_mib": workers.ru_maxrss / 1024, "packages": len(result.packages)}))
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = own.ru_utime + own.ru_stime - cpu_before + sum(sampler.cpu.values())
+    peak = max(sampler.peak_rss / 2**20, own.ru_maxrss / 1024)
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mib": peak, "packages": len(result.packages)}))
     return 0
 
 
@@ -98,10 +146,6 @@ def _code_env(args: argparse.Namespace) -> dict[str, str]:
     return {"PYTHONPATH": str(args.code)} if args.code else {}
 
 
-def peak_mib(figures: dict[str, float], jobs: int) -> float:
-    return figures["own_mib"] + (jobs * figures["worker_mib"] if jobs > 1 else 0)
-
-
 def one_size(lessons: int, args: argparse.Namespace, tmp: Path) -> dict[str, float]:
     from generator.synthetic import write_synthetic_curriculum
 
@@ -116,7 +160,7 @@ def one_size(lessons: int, args: argparse.Namespace, tmp: Path) -> dict[str, flo
     return {"lessons": lessons, "floor": floor, "programme": programme["seconds"], "rebuild": rebuild["seconds"],
             "floor_cpu": floor_cpu, "programme_cpu": programme["cpu"], "units_cpu": units["cpu"],
             "units": units["seconds"], "unit_packages": units["packages"],
-            "rss": max(peak_mib(f, args.jobs) for f in (programme, rebuild, units))}
+            "rss": max(f["peak_mib"] for f in (programme, rebuild, units))}
 
 
 def cold_process(args: argparse.Namespace, tmp: Path) -> float:
