@@ -15,6 +15,7 @@ from typing import Final
 from generator.checks import run_checks
 from generator.diagnostics import Diagnostic, error, sort_key
 from generator.load.project import load_project
+from generator.mdmemo import ACTIVE_MEMO, Memo
 from generator.model import CaseStudy, Curriculum, Document, UnitSource
 from generator.render.html import _Renderer, media_path, render_site
 from generator.render.site import Page, Site
@@ -22,6 +23,8 @@ from generator.render.site import Page, Site
 SOURCE_DIRS: Final = ("curriculum", "modules", "case_studies")
 """The folders a preview watches; nothing else feeds the rendered site."""
 _UNIT_SOURCES: Final = (".md", ".yaml")
+MEMO_LIMIT: Final = 20_000
+"""Markdown bodies remembered (every saved version adds one); past this the memo starts afresh."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,8 @@ class Preview:
         self.diagnostics: tuple[Diagnostic, ...] = ()
         self._course: Curriculum | None = None
         self._pending: set[PurePosixPath] | None = None
+        self._memo = Memo()
+        """Markdown bodies rendered so far: a unit rendered again converts only the bodies that changed."""
         """Sources touched since `site` was rendered; None when everything must be rendered again."""
 
     def refresh(self, touched: Iterable[Path] = ()) -> Update:
@@ -69,7 +74,7 @@ class Preview:
             return self._update(diags, frozenset(), rendered=False)
         units = self._dirty_units(course)
         try:
-            site = render_site(course, "package") if units is None else self._render_units(course, units)
+            site = self._render(course, units)
         except OSError as exc:  # a media file deleted between the check and the render; the next event retries
             rel = _relative(self.root, Path(exc.filename)) if exc.filename else None
             diags.append(error("CUR101", f"cannot read '{rel or exc.filename}' while rendering: {exc.strerror}", rel,
@@ -80,6 +85,15 @@ class Preview:
         self.site, self._course, self._pending = site, course, set()
         in_order = None if units is None else tuple(u.code for u in course.units_in_order() if u.code in units)
         return self._update(diags, changed, rendered=True, units=in_order)
+
+    def _render(self, course: Curriculum, units: set[str] | None) -> Site:
+        if len(self._memo.entries) > MEMO_LIMIT:
+            self._memo = Memo()
+        token = ACTIVE_MEMO.set(self._memo)
+        try:
+            return render_site(course, "package") if units is None else self._render_units(course, units)
+        finally:
+            ACTIVE_MEMO.reset(token)
 
     def _update(self, diags: list[Diagnostic], changed: frozenset[str], *, rendered: bool,
                 units: tuple[str, ...] | None = None) -> Update:
