@@ -17,6 +17,7 @@ import pickle
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -79,36 +80,45 @@ def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settin
     groups = _groups(plan)
     results: dict[int, list[Output]] = {}
     pages = sum(len(u.lessons) + 1 for group in groups for u in group[0].job.units)
-    if jobs <= 1 or len(groups) <= 1 or pages < MIN_PARALLEL_PAGES:
-        for index, group in enumerate(groups):
+    if jobs > 1 and len(groups) > 1 and pages >= MIN_PARALLEL_PAGES:
+        try:
+            _in_workers(course, groups, settings, jobs, results, done)
+        except (BrokenProcessPool, OSError):
+            pass  # workers could not start (e.g. a script without `if __name__ == "__main__"`, which the
+            # forkserver imports again): the groups not done yet are packaged here, giving the same bytes
+    for index, group in enumerate(groups):
+        if index not in results:
             results[index] = _package_group(course, group, settings)
             _report(results[index], done)
-    else:
-        with contextlib.ExitStack() as stack:
-            if settings.cache is None:  # workers hand rendered units over through a cache: a private one
-                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="curriculum-build-"))
-                settings = dataclasses.replace(settings, cache=Path(folder))
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["generator.parallel"])
-            pool = stack.enter_context(ProcessPoolExecutor(
-                min(jobs, max(len(groups), 2)), mp_context=context, initializer=_init_worker,
-                initargs=(pickle.dumps(course, protocol=pickle.HIGHEST_PROTOCOL),)))
-            # 1. render the units no cache entry holds, spread over every worker; 2. package each group, which
-            # then takes every unit from the cache
-            chunks = _unit_chunks(course, groups, settings, jobs)
-            for rendered in [pool.submit(_worker_render, chunk, settings) for chunk in chunks]:
-                rendered.result()
-            order = sorted(range(len(groups)), key=lambda i: -_weight(groups[i]))  # big groups first: balance
-            pending: dict[Future[list[Output]], int] = {
-                pool.submit(_worker_group, [_portable(p) for p in groups[i]], settings): i for i in order}
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = pending.pop(future)
-                    results[index] = future.result()
-                    _report(results[index], done)
     by_name = {o.name: o for outputs in results.values() for o in outputs}
     return [by_name[p.name] for p in plan]
+
+
+def _in_workers(course: Curriculum, groups: list[list[Planned]], settings: Settings, jobs: int,
+                results: dict[int, list[Output]], done: Progress | None) -> None:
+    with contextlib.ExitStack() as stack:
+        if settings.cache is None:  # workers hand rendered units over through a cache: a private one
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="curriculum-build-"))
+            settings = dataclasses.replace(settings, cache=Path(folder))
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["generator.parallel"])
+        pool = stack.enter_context(ProcessPoolExecutor(
+            min(jobs, max(len(groups), 2)), mp_context=context, initializer=_init_worker,
+            initargs=(pickle.dumps(course, protocol=pickle.HIGHEST_PROTOCOL),)))
+        # 1. render the units no cache entry holds, spread over every worker; 2. package each group, which
+        # then takes every unit from the cache
+        chunks = _unit_chunks(course, groups, settings, jobs)
+        for rendered in [pool.submit(_worker_render, chunk, settings) for chunk in chunks]:
+            rendered.result()
+        order = sorted(range(len(groups)), key=lambda i: -_weight(groups[i]))  # big groups first: balance
+        pending: dict[Future[list[Output]], int] = {
+            pool.submit(_worker_group, [_portable(p) for p in groups[i]], settings): i for i in order}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = pending.pop(future)
+                results[index] = future.result()
+                _report(results[index], done)
 
 
 RenderItem = tuple[str, str | None, tuple[str, ...], str]

@@ -6,8 +6,8 @@ deflate zip of the pages, in one process. Every build figure is printed in secon
 - `programme`: all five formats, --scope programme, empty cache (a clean build that also fills the cache);
 - `rebuild`: the same after appending one sentence to one lesson (cached), also as a ratio to `programme`;
 - `per unit`: all five formats, --scope unit, empty cache;
-- ms per lesson (linearity); peak RSS: the largest sum over the build process and its workers (sampled from
-  /proc every 10 ms); CPU time of the build and its workers, as a ratio to the floor's (load-independent).
+- ms per lesson (linearity); peak memory: the largest sum over the build process and its workers (PSS, sampled
+  from /proc every 10 ms); CPU time of the build and its workers, as a ratio to the floor's (load-independent).
 Then one cold process: `python -m generator build` of a 100-lesson programme, all formats, no cache.
 Each build runs in a child process, so imports and memory of one do not flatter the next.
 
@@ -62,7 +62,8 @@ def floor_seconds(root: Path) -> tuple[float, float]:
 
 class TreeSampler(threading.Thread):
     """Samples this process and its descendants (pool workers are the forkserver's children, which
-    RUSAGE_CHILDREN never sees) from /proc every 10 ms: the peak of their summed RSS, and each one's CPU time."""
+    RUSAGE_CHILDREN never sees) from /proc every 10 ms: the peak of their summed memory (PSS, so pages shared
+    copy-on-write count once; RSS where PSS is unavailable), and each one's CPU time."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
@@ -97,10 +98,22 @@ class TreeSampler(threading.Thread):
         rss = 0
         for pid in tree:
             fields = stats[pid]
-            rss += int(fields[21]) * self.page
+            rss += self._pss(pid) or int(fields[21]) * self.page
             if pid != os.getpid():
                 self.cpu[pid] = (int(fields[11]) + int(fields[12])) / self.tick
         self.peak_rss = max(self.peak_rss, rss)
+
+    @staticmethod
+    def _pss(pid: int) -> int | None:
+        """Proportional set size: pages the workers share with the forkserver count once, not once per process."""
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as stream:
+                for line in stream:
+                    if line.startswith("Pss:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return None
 
 
 def child(args: argparse.Namespace) -> int:

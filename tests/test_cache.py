@@ -242,3 +242,20 @@ def test_after_editing_one_lesson_only_its_markdown_is_rendered_again(make_proje
     monkeypatch.setattr(MarkdownRenderer, "convert", original)
     assert converted and all("One more sentence." in text for text in converted)  # once per page style
     assert rebuilt == clean(root, tmp_path)
+
+
+def test_a_script_without_a_main_guard_still_builds_in_one_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "build_it.py"
+    script.write_text(
+        "from pathlib import Path\nimport generator.parallel\nfrom generator.build import build_project\n"
+        "from generator.synthetic import write_synthetic_curriculum\n"
+        "generator.parallel.MIN_PARALLEL_PAGES = 0\n"
+        f"root = write_synthetic_curriculum(Path({str(tmp_path / 'src')!r}), 30, lessons_per_unit=10)\n"
+        f"result = build_project(root, Path({str(tmp_path / 'out')!r}), ['scorm12', 'cc11'], 'programme', None, "
+        "jobs=2)\nprint('built', len(result.packages))\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("built 2")
