@@ -97,19 +97,20 @@ def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settin
 def _in_workers(course: Curriculum, groups: list[list[Planned]], settings: Settings, jobs: int,
                 results: dict[int, list[Output]], done: Progress | None) -> None:
     with contextlib.ExitStack() as stack:
-        if settings.cache is None:  # workers hand rendered units over through a cache: a private one
+        if settings.cache is None and jobs > len(groups):  # workers then hand units over through a private cache
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="curriculum-build-"))
             settings = dataclasses.replace(settings, cache=Path(folder))
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["generator.parallel"])
         pool = stack.enter_context(ProcessPoolExecutor(
-            min(jobs, max(len(groups), 2)), mp_context=context, initializer=_init_worker,
+            jobs, mp_context=context, initializer=_init_worker,
             initargs=(pickle.dumps(course, protocol=pickle.HIGHEST_PROTOCOL),)))
-        # 1. render the units no cache entry holds, spread over every worker; 2. package each group, which
-        # then takes every unit from the cache
-        chunks = _unit_chunks(course, groups, settings, jobs)
-        for rendered in [pool.submit(_worker_render, chunk, settings) for chunk in chunks]:
-            rendered.result()
+        if jobs > len(groups):
+            # more workers than groups: first render the units no cache entry holds on every worker, so that
+            # each group then takes its units from the cache (on 2 cores this costs more than it gains)
+            chunks = _unit_chunks(course, groups, settings, jobs)
+            for rendered in [pool.submit(_worker_render, chunk, settings) for chunk in chunks]:
+                rendered.result()
         order = sorted(range(len(groups)), key=lambda i: -_weight(groups[i]))  # big groups first: balance
         pending: dict[Future[list[Output]], int] = {
             pool.submit(_worker_group, [_portable(p) for p in groups[i]], settings): i for i in order}
