@@ -212,3 +212,11 @@ def test_every_package_of_the_real_programme_imports_into_moodle(real_programme:
     moodle = [str(p) for p in real_programme if not p.name.endswith("-cc13.imscc")]
     result = CliRunner().invoke(cli, ["validate", *moodle, "--schemas", str(SCHEMAS), "--lms", "moodle"])
     assert result.exit_code == 0, result.stderr[-2000:]
+
+
+def test_docs_list_every_rule_as_the_table_says() -> None:
+    from generator.lms.docs import with_rules
+
+    page = (REPO / "docs/importing.md").read_text(encoding="utf-8")
+    assert with_rules(page) == page, "docs/importing.md is stale: run python -m generator.lms.docs"
+    assert all(f"{rule.code} `{rule.id}`" in page for rule in RULES)

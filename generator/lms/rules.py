@@ -263,7 +263,7 @@ CANVAS = "instructure/canvas-lms"
 MOODLE_SEEN = "imported into Moodle 4.2 on PHP 8.2 (../shared/MOODLE.md)"
 
 RULES: Final[tuple[Rule, ...]] = (
-    Rule("CUR430", "moodle-scorm2004-mapinfo", ("moodle",), "Moodle 3.x-4.x on PHP 8.0 or later", "import fails",
+    Rule("CUR430", "moodle-scorm2004-mapinfo", ("moodle",), "Moodle 3.11-4.x on PHP 8.0 or later (PHP 7 only warned)", "import fails",
          ("scorm2004",),
          "refuses a SCORM 2004 package carrying <imsss:mapInfo>: its manifest parser stops with 'Attempt to assign "
          "property \"mapinfos\" on null'",
