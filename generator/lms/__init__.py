@@ -27,8 +27,8 @@ class Finding:
 
     @property
     def message(self) -> str:
-        who = " and ".join(LMS_LABELS[name] for name in self.lms)
-        return f"{who} {self.rule.behaviour} ({self.hit.detail}; {self.rule.id}, see {self.rule.source})"
+        who = ", ".join(LMS_LABELS[name] for name in self.lms)
+        return f"{who}: {self.rule.behaviour} ({self.hit.detail}; {self.rule.id}, see {self.rule.source})"
 
     def diagnostic(self, label: str) -> Diagnostic:
         file = PurePosixPath(f"{label}/{self.hit.entry}" if self.hit.entry else label)

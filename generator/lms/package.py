@@ -34,6 +34,7 @@ class PackageView:
     """What the rules may look at: entry names, the manifest (raw head and parsed) and other entries on demand."""
 
     label: str
+    is_zip: bool = False
     names: frozenset[str] = frozenset()
     manifest_name: str | None = None
     """Where imsmanifest.xml is: at the root, in a folder, or None."""
@@ -107,11 +108,11 @@ class open_view:  # noqa: N801 - used as a context manager, like open()
             return PackageView(self.label)
         entries = check_entries(self.archive, self.label, ignored)
         if entries is None:
-            return PackageView(self.label)
+            return PackageView(self.label, True)
         names = entries.files - entries.damaged
         manifest = MANIFEST if MANIFEST in names else next(
             (n for n in sorted(names) if PurePosixPath(n).name == MANIFEST), None)
-        view = PackageView(self.label, frozenset(names), manifest, _archive=self.archive)
+        view = PackageView(self.label, True, frozenset(names), manifest, _archive=self.archive)
         if manifest is not None:
             data = read_entry(self.archive, manifest, self.label, ignored)
             if data is not None:

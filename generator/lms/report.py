@@ -18,10 +18,10 @@ def _verdict(findings: Sequence[Finding]) -> str:
     refused = sorted({f.rule.code for f in findings if f.fails_import})
     changed = sorted({f.rule.code for f in findings if not f.fails_import})
     if refused:
-        return f"refuses ({' '.join(refused)})"
+        return f"refused ({' '.join(refused)})"
     if changed:
-        return f"imports with changes ({' '.join(changed)})"
-    return "imports as is"
+        return f"imported with changes ({' '.join(changed)})"
+    return "imported as is"
 
 
 def lms_summary(packages: Sequence[BuiltPackage], lms: Sequence[str]) -> str:
@@ -33,7 +33,7 @@ def lms_summary(packages: Sequence[BuiltPackage], lms: Sequence[str]) -> str:
              "curriculum validate --lms NAME):"]
     for label, group in by_label.items():
         name = f"{label} ({len(group)})" if len(group) > 1 else group[0].path.name
-        verdicts = [f"{LMS_LABELS[target]} {_verdict([f for p in group for f in p.lms if target in f.lms])}"
+        verdicts = [f"{LMS_LABELS[target]}: {_verdict([f for p in group for f in p.lms if target in f.lms])}"
                     for target in lms]
         lines.append(f"  {name}: " + "; ".join(verdicts))
     return "\n".join(lines)
@@ -45,7 +45,7 @@ def lms_details(packages: Sequence[BuiltPackage]) -> str:
     for package in packages:
         lines.append(f"{package.path.name}:")
         if not package.lms:
-            lines.append("  every LMS checked imports it as is")
+            lines.append("  imported as is by every LMS checked")
         for finding in package.lms:
             kind = "refused" if finding.fails_import else "changed"
             lines.append(f"  {finding.rule.code} {kind}: {finding.message}\n    hint: {finding.rule.hint}")

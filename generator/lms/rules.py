@@ -19,7 +19,7 @@ from generator.validate.entries import MANIFEST
 
 Effect = Literal["import fails", "content changes"]
 LMS_NAMES: Final = ("moodle", "canvas", "generic")
-LMS_LABELS: Final = {"moodle": "Moodle", "canvas": "Canvas", "generic": "any LMS"}
+LMS_LABELS: Final = {"moodle": "Moodle", "canvas": "Canvas", "generic": "standard LMSs"}
 CARTRIDGES_MOODLE_READS: Final = ("cc1.0", "cc1.1")
 ALL_CARTRIDGES: Final = ("cc1.0", "cc1.1", "cc1.2", "cc1.3")
 
@@ -95,8 +95,8 @@ def _namespace_outside_head(view: PackageView) -> Iterator[Hit]:
 
 
 def _manifest_not_at_root(view: PackageView) -> Iterator[Hit]:
-    if view.manifest_name == MANIFEST:
-        return
+    if view.manifest_name == MANIFEST or not view.is_zip:
+        return  # `validate` already says when a file is no zip at all
     where = f"it is at '{view.manifest_name}'" if view.manifest_name else "the zip has no imsmanifest.xml at all"
     yield Hit(where)
 
