@@ -58,3 +58,26 @@ def test_answers_persist_in_suspend_data_across_a_relaunch(browser: Any, lms: tu
     assert frame.locator("select[name=career_path]").input_value() == "technology-scout"
     assert frame.locator("input[name='F01.S01'][value='3']").is_checked()
     assert errors == []
+
+
+def test_static_site_works_from_file_urls(browser: Any, tmp_path: Path) -> None:
+    """build --format site: no server needed; links, the quiz and the self-assessment work from disk."""
+    from generator.build import build_project
+    from helpers import PROJECTS, SHARED
+
+    result = build_project(PROJECTS / "minimal", tmp_path, ["site"], "unit", SHARED / "schemas")
+    assert result.ok and result.site is not None
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto((result.site / "index.html").as_uri())
+    page.click("a[href='self-assessment.html']")
+    page.wait_for_url("**/self-assessment.html")
+    first = page.locator(".rating input[value='2']").first
+    first.check()
+    page.reload()
+    assert page.locator(".rating input[value='2']").first.is_checked()  # kept in the browser's storage
+    page.goto((result.site / "units/U01/index.html").as_uri())
+    page.locator("a[data-target='U01-L1']").first.click()
+    page.wait_for_url("**/units/U01/U01-L1.html")
+    assert errors == []
