@@ -158,6 +158,12 @@ def test_rule_stays_quiet_without_it(code: str) -> None:
     assert code not in codes_for(clean, lms)
 
 
+def test_converted_questions_are_reported_too() -> None:
+    findings = check_lms(zip_bytes(quiz_package(question("cc.fib.v0p1"))), "q.imscc", ["moodle"])
+    assert [f.hit.detail for f in findings if f.rule.code == "CUR437"] == [
+        "converted: 1 fill-in-the-blank or pattern-match question(s) become short answer, e.g. 'Q1'"]
+
+
 def test_rules_apply_only_to_the_lms_asked_about() -> None:
     lms, triggering, _ = CASES["CUR430"]
     assert codes_for(triggering, "canvas") == ["CUR442"]  # Canvas has no SCORM import; mapInfo is Moodle's problem

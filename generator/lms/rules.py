@@ -198,13 +198,21 @@ def _profile(item: etree._Element) -> str:
     return ""
 
 
+SHORT_ANSWER_PROFILES: Final = frozenset({"cc.fib.v0p1", "cc.pattern_match.v0p1"})
+
+
 def _question_types(view: PackageView) -> Iterator[Hit]:
     for _, entry, root in _quizzes(view):
-        dropped = [item for item in root.iter(f"{{{QTI}}}item") if _profile(item) not in MOODLE_QUESTION_PROFILES]
+        items = list(root.iter(f"{{{QTI}}}item"))
+        dropped = [item for item in items if _profile(item) not in MOODLE_QUESTION_PROFILES]
         if dropped:
             kinds = sorted({_profile(item) or "no cc_profile" for item in dropped})
-            yield Hit(f"{len(dropped)} question(s) of type {', '.join(kinds)}, e.g. '{dropped[0].get('ident')}'",
-                      entry, _line(dropped[0]))
+            yield Hit(f"dropped: {len(dropped)} question(s) of type {', '.join(kinds)}, e.g. "
+                      f"'{dropped[0].get('ident')}'", entry, _line(dropped[0]))
+        converted = [item for item in items if _profile(item) in SHORT_ANSWER_PROFILES]
+        if converted:
+            yield Hit(f"converted: {len(converted)} fill-in-the-blank or pattern-match question(s) become short "
+                      f"answer, e.g. '{converted[0].get('ident')}'", entry, _line(converted[0]))
 
 
 def _quiz_totals(view: PackageView) -> Iterator[Hit]:
