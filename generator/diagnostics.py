@@ -149,7 +149,7 @@ CODES: Final[dict[str, str]] = {
     "CUR434": "Moodle loses an HTML file used as a cartridge file resource",
     "CUR435": "Moodle drops a cartridge page's <head> and scripts",
     "CUR436": "links between cartridge pages break in Moodle",
-    "CUR437": "Moodle drops cartridge questions of other types",
+    "CUR437": "Moodle converts or drops cartridge questions outside the CC 1.1 profiles",
     "CUR438": "Moodle restores every cartridge quiz with a total of 4 and no pass grade",
     "CUR439": "Moodle never shuffles cartridge answers",
     "CUR440": "Moodle names cartridge sections 'Topic N'",

@@ -134,7 +134,7 @@ def test_build_reports_lms_losses_short_verbose_and_json(tmp_path: Path) -> None
             "standard LMSs: imported as is") in short.stderr
     assert "SCORM 2004 4th Edition (2): Moodle: imported as is; Canvas: refused (CUR442)" in short.stderr
     verbose = CliRunner().invoke(cli, [*args, "--verbose", "--lms", "moodle"])
-    assert "CUR438 changed: Moodle: restores every quiz with a total of 4 marks" in verbose.stderr
+    assert "CUR438 changed in quizzes/U01/assessment.xml: Moodle: restores every quiz with a total of 4 marks" in verbose.stderr
     assert "hint: After the restore" in verbose.stderr and "CUR443" not in verbose.stderr
     data = json.loads(CliRunner().invoke(cli, [*args, "--diagnostics", "json"]).stdout)
     cc13 = next(p for p in data["packages"] if p["path"].endswith("demo-cc13.imscc"))

@@ -48,7 +48,8 @@ def lms_details(packages: Sequence[BuiltPackage]) -> str:
             lines.append("  imported as is by every LMS checked")
         for finding in package.lms:
             kind = "refused" if finding.fails_import else "changed"
-            lines.append(f"  {finding.rule.code} {kind}: {finding.message}\n    hint: {finding.rule.hint}")
+            where = f" in {finding.hit.entry}" if finding.hit.entry else ""
+            lines.append(f"  {finding.rule.code} {kind}{where}: {finding.message}\n    hint: {finding.rule.hint}")
     return "\n".join(lines)
 
 
