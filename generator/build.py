@@ -71,10 +71,10 @@ def plan_jobs(course: Curriculum, formats: Sequence[str], scope: Scope, unit_cod
         if name not in PACKAGERS:
             continue
         packager = PACKAGERS[name]
-        scopes = [("unit", (unit,)) for unit in units] if scope in packager.scopes and scope == "unit" else [
-            ("programme", units)]
-        jobs += [(packager, Job(course, chosen, job_scope, lang, global_objectives, site_url))  # type: ignore[arg-type]
-                 for job_scope, chosen in scopes]
+        if scope in packager.scopes and scope == "unit":
+            jobs += [(packager, Job(course, (unit,), "unit", lang, global_objectives, site_url)) for unit in units]
+        else:
+            jobs.append((packager, Job(course, units, "programme", lang, global_objectives, site_url)))
     return jobs
 
 
