@@ -254,7 +254,9 @@ def validate(packages: tuple[Path, ...], schemas: Path | None, lms: str | None, 
         sys.exit(1 if errors else 0)
     for r in reports:
         errors, warnings = count(r.diagnostics)
-        state = "valid" if not errors else "INVALID"
+        refused = sorted({d.code for d in r.diagnostics if d.is_error and "CUR430" <= d.code <= "CUR449"})
+        state = "INVALID" if errors > len([d for d in r.diagnostics if d.is_error and d.code in refused]) else (
+            f"valid, but refused on import ({' '.join(refused)})" if refused else "valid")
         click.echo(f"{r.path}: {state}  {r.version or 'unknown format'}, {r.resources} resources, "
                    f"{errors} errors, {warnings} warnings", err=True)
     cases = [Case(r.path.name, r.diagnostics) for r in reports]

@@ -178,6 +178,7 @@ def test_validate_lms_moodle_rejects_scorm2004_with_map_info_naming_moodle_code(
     assert "error CUR430" in result.stderr
     assert "mod/scorm/datamodels/scormlib.php, scorm_get_manifest" in result.stderr
     assert "mapinfo.zip/imsmanifest.xml:4:" in result.stderr  # the line of the mapInfo
+    assert "mapinfo.zip: valid, but refused on import (CUR430)" in result.stderr  # valid SCORM, refused by Moodle
 
 
 def test_content_changes_are_warnings_and_do_not_fail(tmp_path: Path) -> None:
