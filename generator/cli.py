@@ -233,9 +233,10 @@ def validate(packages: tuple[Path, ...], schemas: Path | None, lms: str | None, 
     import json
 
     from generator.diagnostics import to_json_obj
-    from generator.lms import check_lms, lms_diagnostics
+    from generator.lms import RULES, check_lms, lms_diagnostics
     from generator.validate import validate_package
 
+    LMS_CODES = {rule.code for rule in RULES}  # noqa: N806 - a constant of this command
     targets = _lms_names(lms, "--lms") if lms is not None else ()
     found = _schemas_or_exit(schemas, output_format)
     reports = [validate_package(path, found) for path in packages]
@@ -254,7 +255,7 @@ def validate(packages: tuple[Path, ...], schemas: Path | None, lms: str | None, 
         sys.exit(1 if errors else 0)
     for r in reports:
         errors, warnings = count(r.diagnostics)
-        refused = sorted({d.code for d in r.diagnostics if d.is_error and "CUR430" <= d.code <= "CUR449"})
+        refused = sorted({d.code for d in r.diagnostics if d.is_error and d.code in LMS_CODES})
         state = "INVALID" if errors > len([d for d in r.diagnostics if d.is_error and d.code in refused]) else (
             f"valid, but refused on import ({' '.join(refused)})" if refused else "valid")
         click.echo(f"{r.path}: {state}  {r.version or 'unknown format'}, {r.resources} resources, "
