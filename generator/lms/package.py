@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Final
 
 from lxml import etree
@@ -43,6 +44,7 @@ class PackageView:
     root: etree._Element | None = None
     _archive: zipfile.ZipFile | None = None
     _cache: dict[str, etree._Element | None] = field(default_factory=dict)
+    _texts: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def kind(self) -> str | None:
@@ -77,8 +79,10 @@ class PackageView:
         """An entry as text (UTF-8, undecodable bytes replaced), or None when missing or unreadable."""
         if self._archive is None or name not in self.names:
             return None
-        data = read_entry(self._archive, name, self.label, [])
-        return data.decode("utf-8", "replace") if data is not None else None
+        if name not in self._texts:
+            data = read_entry(self._archive, name, self.label, [])
+            self._texts[name] = data.decode("utf-8", "replace") if data is not None else None
+        return self._texts[name]
 
     def xml(self, name: str) -> etree._Element | None:
         """An entry parsed as untrusted XML (no DTD, no entities, no network), cached."""
@@ -93,34 +97,30 @@ def _clean(href: str) -> str:
     return re.sub(r"^\./", "", href.split("#")[0].split("?")[0])
 
 
-class open_view:  # noqa: N801 - used as a context manager, like open()
+@contextmanager
+def open_view(source: Path | bytes, label: str) -> Iterator[PackageView]:
     """Open a package (path or bytes) as a PackageView; the zip stays open until the block ends."""
+    ignored: list[Diagnostic] = []  # `validate` reports damage and unsafe entries; the rules only skip them
+    archive = open_zip(source, label, ignored)
+    if archive is None:
+        yield PackageView(label)
+        return
+    with archive:
+        yield _view(archive, label, ignored)
 
-    def __init__(self, source: object, label: str) -> None:
-        self.source = source
-        self.label = label
-        self.archive: zipfile.ZipFile | None = None
 
-    def __enter__(self) -> PackageView:
-        ignored: list[Diagnostic] = []  # `validate` reports damage and unsafe entries; the rules only skip them
-        self.archive = open_zip(self.source, self.label, ignored)  # type: ignore[arg-type]
-        if self.archive is None:
-            return PackageView(self.label)
-        entries = check_entries(self.archive, self.label, ignored)
-        if entries is None:
-            return PackageView(self.label, True)
-        names = entries.files - entries.damaged
-        manifest = MANIFEST if MANIFEST in names else next(
-            (n for n in sorted(names) if PurePosixPath(n).name == MANIFEST), None)
-        view = PackageView(self.label, True, frozenset(names), manifest, _archive=self.archive)
-        if manifest is not None:
-            data = read_entry(self.archive, manifest, self.label, ignored)
-            if data is not None:
-                view.head = data[:500]
-                tree = parse_xml(data, PurePosixPath(manifest), ignored)
-                view.root = tree.getroot() if tree is not None else None
-        return view
-
-    def __exit__(self, *exc: object) -> None:
-        if self.archive is not None:
-            self.archive.close()
+def _view(archive: zipfile.ZipFile, label: str, ignored: list[Diagnostic]) -> PackageView:
+    entries = check_entries(archive, label, ignored)
+    if entries is None:
+        return PackageView(label, True)
+    names = entries.files - entries.damaged
+    manifest = MANIFEST if MANIFEST in names else next(
+        (n for n in sorted(names) if PurePosixPath(n).name == MANIFEST), None)
+    view = PackageView(label, True, frozenset(names), manifest, _archive=archive)
+    if manifest is not None:
+        data = read_entry(archive, manifest, label, ignored)
+        if data is not None:
+            view.head = data[:500]
+            tree = parse_xml(data, PurePosixPath(manifest), ignored)
+            view.root = tree.getroot() if tree is not None else None
+    return view
