@@ -49,6 +49,12 @@ def test_self_assessment_package_follows_the_interface_language() -> None:
     assert package is not None and package.name == "demo-de-self-assessment-scorm12.zip"
 
 
+def test_german_cartridge_names_the_german_self_assessment_package(tmp_path: Path) -> None:
+    result = build_project(PROJECTS / "minimal", tmp_path, ["cc11"], "unit", SCHEMAS, lang="de")
+    assert result.ok
+    assert "demo-de-self-assessment-scorm12.zip" in entries(result.packages[0].path)["self-assessment.html"].decode()
+
+
 def test_no_competence_profile_means_no_self_assessment_package(make_project: MakeProject) -> None:
     root = make_project({"curriculum/competences.yaml": None})
     course, _ = load_project(root)

@@ -16,6 +16,7 @@ from generator.formats.base import Job
 from generator.formats.scorm12 import Scorm12
 from generator.model import Curriculum
 from generator.render.html import render_self_assessment
+from generator.render.selfassessment import package_name
 
 LABEL = "SCORM 1.2 (self-assessment)"
 
@@ -42,4 +43,4 @@ def self_assessment_package(course: Curriculum, lang: str | None = None,
     site = render_self_assessment(course, lang)
     manifest = etree.tostring(packager.manifest(job, site), xml_declaration=True, encoding="UTF-8", pretty_print=True)
     data = build_zip([ZipEntry("imsmanifest.xml", manifest), *packager.entries(job, site)], epoch)
-    return SelfAssessmentPackage(f"{job.ident}-{packager.name}{packager.extension}", data)
+    return SelfAssessmentPackage(package_name(course, lang), data)

@@ -25,6 +25,7 @@ from generator.render.markdown import MarkdownRenderer, Resolved
 from generator.render.quiz import QuizRenderer, quiz_id
 from generator.render.selfassessment import PAGE as PROFILE_PAGE
 from generator.render.selfassessment import PAGE_ID as PROFILE_ID
+from generator.render.selfassessment import package_name as self_assessment_package_name
 from generator.render.selfassessment import self_assessment_data
 from generator.render.site import Page, Site, relative_href
 from generator.render.timeline import layout_timeline
@@ -231,7 +232,7 @@ class _Renderer:
         if self.style == "cc":
             self._page(PROFILE_PAGE, "self_assessment_info.html", page, {
                 **context, "online_href": online_self_assessment(self.site_url),
-                "package_name": f"{self.programme.id}-self-assessment-scorm12.zip"})
+                "package_name": self_assessment_package_name(self.course, self.lang)})
             return
         if not linked_home:
             context["home"] = None  # a package holding only this page has no overview to go back to
