@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -64,5 +65,30 @@ def write_atomically(path: Path, data: bytes) -> Path:
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+        raise
+    return path
+
+
+def write_folder_atomically(path: Path, files: Mapping[str, bytes]) -> Path:
+    """Write `files` (POSIX path -> bytes) into a fresh folder beside `path`, then swap it in for `path`.
+
+    A reader sees the old folder or the new one, never a mix; an old folder is removed only after the swap.
+    """
+    temp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    try:
+        for name, data in sorted(files.items()):
+            target = temp.joinpath(*name.split("/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        os.chmod(temp, 0o755)
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
+        os.replace(temp, path)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
         raise
     return path

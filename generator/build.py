@@ -10,7 +10,7 @@ from typing import Final
 
 from lxml import etree
 
-from generator.archive import ZipEntry, build_zip, source_date_epoch, write_atomically
+from generator.archive import ZipEntry, build_zip, source_date_epoch, write_atomically, write_folder_atomically
 from generator.checks import run_checks
 from generator.diagnostics import Diagnostic, error, sort_key
 from generator.formats.base import Job, Packager, Scope
@@ -18,7 +18,12 @@ from generator.formats.imscc import CommonCartridge11, CommonCartridge13
 from generator.formats.imscp import ImsContentPackage
 from generator.formats.scorm12 import Scorm12
 from generator.formats.scorm2004 import Scorm2004
+from generator.formats.selfassessment import LABEL as SELF_ASSESSMENT_LABEL
+from generator.formats.selfassessment import self_assessment_package
+from generator.formats.site import NAME as SITE
+from generator.formats.site import site_folder_name, static_site
 from generator.i18n import interface_languages
+from generator.lms import LMS_NAMES, Finding, check_lms
 from generator.load.project import load_project
 from generator.model import Curriculum
 from generator.render.html import render_site
@@ -27,6 +32,8 @@ from generator.validate import PackageReport, find_schemas, not_validated, valid
 
 PACKAGERS: Final[dict[str, Packager]] = {p.name: p for p in (
     Scorm12(), Scorm2004(), CommonCartridge11(), CommonCartridge13(), ImsContentPackage())}
+FORMATS: Final = (*PACKAGERS, SITE)
+"""Every --format value: the packagers, and the static site (a folder, not a package)."""
 Progress = Callable[[int, int, str], None]
 
 
@@ -38,29 +45,36 @@ class BuiltPackage:
     size: int
     sha256: str
     report: PackageReport
+    lms: tuple[Finding, ...] = ()
+    """What the target LMSs will refuse or change in this package (generator/lms/rules.py)."""
 
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     packages: tuple[BuiltPackage, ...]
     diagnostics: tuple[Diagnostic, ...]
+    site: Path | None = None
+    """The static site's folder, when `site` was among the formats."""
 
     @property
     def ok(self) -> bool:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def plan_jobs(course: Curriculum, formats: Sequence[str], scope: Scope,
-              unit_codes: Sequence[str] = (), lang: str | None = None) -> list[tuple[Packager, Job]]:
+def plan_jobs(course: Curriculum, formats: Sequence[str], scope: Scope, unit_codes: Sequence[str] = (),
+              lang: str | None = None, global_objectives: bool = False,
+              site_url: str | None = None) -> list[tuple[Packager, Job]]:
     """Which packages to write: per unit where the format and scope allow, else one for the programme."""
     units = tuple(u for u in course.units_in_order() if not unit_codes or u.code in unit_codes)
     jobs = []
     for name in formats:
+        if name not in PACKAGERS:
+            continue
         packager = PACKAGERS[name]
         if scope in packager.scopes and scope == "unit":
-            jobs += [(packager, Job(course, (unit,), "unit", lang)) for unit in units]
+            jobs += [(packager, Job(course, (unit,), "unit", lang, global_objectives, site_url)) for unit in units]
         else:
-            jobs.append((packager, Job(course, units, "programme", lang)))
+            jobs.append((packager, Job(course, units, "programme", lang, global_objectives, site_url)))
     return jobs
 
 
@@ -76,12 +90,18 @@ def package_bytes(packager: Packager, job: Job, site: Site, epoch: int | None) -
 
 def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, schemas: Path | None,
                   unit_codes: Sequence[str] = (), progress: Progress | None = None,
-                  lang: str | None = None, *, strict: bool = False) -> BuildResult:
+                  lang: str | None = None, *, strict: bool = False, global_objectives: bool = False,
+                  site_url: str | None = None, lms: Sequence[str] = LMS_NAMES) -> BuildResult:
     """Check the curriculum, then write every requested package to `out`, each validated before it is written.
 
     `lang` sets the interface language (and the lessons' language where they are translated). With
     `schemas` None the packages get every integrity check but no XSD validation, and CUR310 says so
     once (an error under `strict`, and then nothing is written).
+    `global_objectives` maps SCORM 2004 objectives to global ones (Moodle then refuses the packages).
+    `site_url` (else programme.yaml's `site_url`) is where the static site is hosted: cartridges link there.
+    Each package's `lms` findings say what the LMSs in `lms` will refuse or change.
+    With `scorm12` among the formats, the self-assessment is also written as a SCORM 1.2 package of its own;
+    with `site`, the static site is written as a folder.
     Diagnostics: everything `check` reports, CUR301-CUR304, CUR310, and CUR4xx from validation.
     """
     course, diags = load_project(root)
@@ -101,7 +121,9 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, s
         diags.append(not_validated(find_schemas(), strict=strict))
         if strict:
             return BuildResult((), tuple(sorted(diags, key=sort_key)))
-    jobs = plan_jobs(course, formats, scope, unit_codes, lang)
+    assert course.programme is not None
+    site_url = site_url or course.programme.site_url
+    jobs = plan_jobs(course, formats, scope, unit_codes, lang, global_objectives, site_url)
     sites: dict[tuple[str, tuple[str, ...]], Site] = {}
     epoch = source_date_epoch()
     built = []
@@ -111,26 +133,54 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, s
         diags.append(error("CUR302", f"cannot create the output folder {out}: {exc.strerror}",
                            hint="Choose a writable --out folder."))
         return BuildResult((), tuple(sorted(diags, key=sort_key)))
+    extra = "scorm12" in formats and not unit_codes and course.competences is not None
+    total = len(jobs) + extra
     for index, (packager, job) in enumerate(jobs, start=1):
         name = package_name(packager, job)
         if progress:
-            progress(index, len(jobs), name)
+            progress(index, total, name)
         key = (packager.style, tuple(u.code for u in job.units))
         if key not in sites:
-            sites[key] = render_site(course, packager.style, key[1], lang)
+            sites[key] = render_site(course, packager.style, key[1], lang, site_url)
         data = package_bytes(packager, job, sites[key], epoch)
-        report = validate_bytes(name, data, schemas)
-        diags += report.diagnostics
-        if not report.ok:
-            diags.append(error("CUR302", f"{name} was not written: it failed validation", PurePosixPath(name),
-                               hint="This is a bug in the compiler; please report it with the messages above."))
-            continue
-        try:
-            path = write_atomically(out / name, data)
-        except OSError as exc:
-            diags.append(error("CUR302", f"cannot write {out / name}: {exc.strerror}", PurePosixPath(name),
-                               hint="Check that the output folder is writable and the disk has space."))
-            continue
-        built.append(BuiltPackage(path, packager.name, packager.label, len(data), hashlib.sha256(data).hexdigest(),
-                                  report))
-    return BuildResult(tuple(built), tuple(sorted(diags, key=sort_key)))
+        package = _write_package(out, name, data, packager.name, packager.label, schemas, lms, diags)
+        if package:
+            built.append(package)
+    standalone = self_assessment_package(course, lang, epoch) if extra else None
+    if standalone is not None:
+        if progress:
+            progress(total, total, standalone.name)
+        package = _write_package(out, standalone.name, standalone.data, "scorm12", SELF_ASSESSMENT_LABEL, schemas,
+                                 lms, diags)
+        if package:
+            built.append(package)
+    site = _write_site(out, course, lang, diags) if SITE in formats else None
+    return BuildResult(tuple(built), tuple(sorted(diags, key=sort_key)), site)
+
+
+def _write_package(out: Path, name: str, data: bytes, packager: str, label: str, schemas: Path | None,
+                   lms: Sequence[str], diags: list[Diagnostic]) -> BuiltPackage | None:
+    report = validate_bytes(name, data, schemas)
+    diags += report.diagnostics
+    if not report.ok:
+        diags.append(error("CUR302", f"{name} was not written: it failed validation", PurePosixPath(name),
+                           hint="This is a bug in the compiler; please report it with the messages above."))
+        return None
+    try:
+        path = write_atomically(out / name, data)
+    except OSError as exc:
+        diags.append(error("CUR302", f"cannot write {out / name}: {exc.strerror}", PurePosixPath(name),
+                           hint="Check that the output folder is writable and the disk has space."))
+        return None
+    return BuiltPackage(path, packager, label, len(data), hashlib.sha256(data).hexdigest(), report,
+                        check_lms(data, name, lms))
+
+
+def _write_site(out: Path, course: Curriculum, lang: str | None, diags: list[Diagnostic]) -> Path | None:
+    name = site_folder_name(course, lang)
+    try:
+        return write_folder_atomically(out / name, static_site(course, lang))
+    except OSError as exc:
+        diags.append(error("CUR302", f"cannot write the site folder {out / name}: {exc.strerror}", PurePosixPath(name),
+                           hint="Check that the output folder is writable and the disk has space."))
+        return None

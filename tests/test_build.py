@@ -34,7 +34,7 @@ def test_same_sources_give_byte_identical_packages(tmp_path: Path) -> None:
     second = build_project(copy, tmp_path / "b", list(PACKAGERS), "unit", SCHEMAS)
     assert first.ok and second.ok
     assert digests(tmp_path / "a") == digests(tmp_path / "b")
-    assert len(digests(tmp_path / "a")) == 8
+    assert len(digests(tmp_path / "a")) == 9  # 8 packages and the self-assessment's own SCORM package
 
 
 def test_zip_entries_are_sorted_with_fixed_times_and_permissions(tmp_path: Path,
@@ -115,4 +115,4 @@ def test_the_real_programme_checks_strict_and_builds_in_every_format(tmp_path: P
     result = build_project(REPO, tmp_path, list(PACKAGERS), "unit", SCHEMAS)
     problems = [d for d in result.diagnostics if d.severity is not Severity.NOTE]
     assert result.ok and problems == [], problems[:5]
-    assert len(result.packages) == 13 * 3 + 2
+    assert len(result.packages) == 13 * 3 + 2 + 1  # per unit, two cartridges, the self-assessment

@@ -17,6 +17,8 @@ from generator.render.html import Style
 from generator.render.site import Site
 
 Scope = Literal["unit", "programme"]
+JobScope = Literal["unit", "programme", "self-assessment"]
+"""What one package holds: a unit, the programme, or only the programme's self-assessment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +27,14 @@ class Job:
 
     course: Curriculum
     units: tuple[UnitSource, ...]
-    scope: Scope
+    scope: JobScope
     lang: str | None = None
     """Interface language; None means the programme's source language."""
+    global_objectives: bool = False
+    """SCORM 2004: map each outcome objective to a global objective (imsss:mapInfo). Off by default because
+    Moodle refuses any package with mapInfo (rule `moodle-scorm2004-mapinfo` in generator/lms/rules.py)."""
+    site_url: str | None = None
+    """Where a partner hosts the static site (`build --format site`), without a trailing slash; None if nowhere."""
 
     @property
     def programme(self) -> Programme:
@@ -38,6 +45,8 @@ class Job:
     def ident(self) -> str:
         """Stable identifier of the package, from authored ids only (and the language, when not the source's)."""
         base = self.programme.id if self.language == self.programme.languages[0] else f"{self.programme.id}-{self.language}"
+        if self.scope == "self-assessment":
+            return f"{base}-self-assessment"
         return base if self.scope == "programme" else f"{base}-{self.units[0].code}"
 
     def gettext(self, message: str) -> str:
@@ -48,6 +57,8 @@ class Job:
     def title(self) -> str:
         if self.scope == "programme":
             return self.programme.title
+        if self.scope == "self-assessment":
+            return f"{self.programme.title}: {self.gettext('Self-assessment')}"
         unit = self.units[0]
         return f"{unit.code} {unit.unit.title}"
 
@@ -55,6 +66,9 @@ class Job:
     def description(self) -> str:
         if self.scope == "programme":
             return self.programme.description
+        if self.scope == "self-assessment":
+            return self.gettext("Rate yourself on the skills of the competence profile, choose a career path and see "
+                                "your largest gaps and the units of the programme that close them.")
         unit = self.units[0].unit
         facts = self.gettext("ECVET unit %(code)s of the %(programme)s: EQF level %(level)s, %(points)s ECVET points, "
                              "%(hours)s hours of learner workload.") % {
@@ -68,7 +82,7 @@ class Job:
 
     @property
     def eqf_level(self) -> int:
-        return self.programme.eqf_level if self.scope == "programme" else self.units[0].unit.eqf_level
+        return self.units[0].unit.eqf_level if self.scope == "unit" else self.programme.eqf_level
 
     @property
     def ecvet_points(self) -> Decimal:

@@ -25,6 +25,7 @@ from generator.render.markdown import MarkdownRenderer, Resolved
 from generator.render.quiz import QuizRenderer, quiz_id
 from generator.render.selfassessment import PAGE as PROFILE_PAGE
 from generator.render.selfassessment import PAGE_ID as PROFILE_ID
+from generator.render.selfassessment import package_name as self_assessment_package_name
 from generator.render.selfassessment import self_assessment_data
 from generator.render.site import Page, Site, relative_href
 from generator.render.timeline import layout_timeline
@@ -99,7 +100,8 @@ def media_path(source: PurePosixPath) -> str:
 
 
 class _Renderer:
-    def __init__(self, course: Curriculum, style: Style, units: tuple[UnitSource, ...], lang: str | None) -> None:
+    def __init__(self, course: Curriculum, style: Style, units: tuple[UnitSource, ...], lang: str | None,
+                 site_url: str | None = None) -> None:
         assert course.programme is not None
         self.course = course
         self.programme = course.programme
@@ -116,6 +118,7 @@ class _Renderer:
         self.lessons = {lesson.id: lesson for unit in course.units for lesson in unit.lessons}
         self.cases = {case.id: case for case in course.case_studies}
         self.included_units = {u.code for u in units}
+        self.site_url = site_url
 
     # --- links -----------------------------------------------------------------------------------
     def resolver(self, page_path: str, source: PurePosixPath):  # type: ignore[no-untyped-def]
@@ -215,17 +218,33 @@ class _Renderer:
         translation = item.translation(self.lang)
         return (translation.doc, self.lang) if translation else (item.doc, self.source_lang)
 
-    def _self_assessment(self, home_unit: str | None) -> None:
-        """One page for the programme, filed under its first unit (the orientation, where learners take it)."""
+    def _self_assessment(self, home_unit: str | None, linked_home: bool = True) -> None:
+        """One page for the programme, filed under its first unit (the orientation, where learners take it).
+
+        Cartridges get a page that explains it and links to the hosted site instead: Moodle keeps neither
+        the scripts of a cartridge page nor an HTML file resource (see MOODLE.md).
+        """
         assert self.course.competences is not None
-        for name in PROFILE_ASSETS:  # cartridges ship it as a file resource with its own assets
-            self.site.files[f"assets/{name}"] = resources.files("generator").joinpath("static", name).read_bytes()
         page = Page(PROFILE_PAGE, PROFILE_ID, self._("Self-assessment"), "profile", home_unit)
         comp = self.course.competences
+        context = {**self._common(PROFILE_PAGE, None), "scale": comp.rating_scale, "fields": comp.activity_fields,
+                   "skill_count": sum(len(f.skills) for f in comp.activity_fields)}
+        if self.style == "cc":
+            self._page(PROFILE_PAGE, "self_assessment_info.html", page, {
+                **context, "online_href": online_self_assessment(self.site_url),
+                "package_name": self_assessment_package_name(self.course, self.lang)})
+            return
+        if not linked_home:
+            context["home"] = None  # a package holding only this page has no overview to go back to
         self._page(PROFILE_PAGE, "self_assessment.html", page, {
-            **self._common(PROFILE_PAGE, None), "standalone": True, "scale": comp.rating_scale,
-            "fields": comp.activity_fields, "skill_count": sum(len(f.skills) for f in comp.activity_fields),
-            "data": self_assessment_data(self.course), "runtime_outcomes": ""})
+            **context, "data": self_assessment_data(self.course), "runtime_outcomes": ""})
+
+    def render_self_assessment_only(self) -> Site:
+        for name in PROFILE_ASSETS:
+            self.site.files[f"assets/{name}"] = resources.files("generator").joinpath("static", name).read_bytes()
+        home_unit = self.course.units_in_order()[0].code if self.course.units else None
+        self._self_assessment(home_unit, linked_home=False)
+        return self.site
 
     def _has_quiz_page(self, unit: UnitSource) -> bool:
         # Cartridges carry quizzes as QTI, which the LMS turns into its own quiz activity
@@ -336,10 +355,23 @@ def _countries(case: CaseStudy) -> str:
 
 
 def render_site(course: Curriculum, style: Style, unit_codes: tuple[str, ...] | None = None,
-                lang: str | None = None) -> Site:
+                lang: str | None = None, site_url: str | None = None) -> Site:
     """Render the programme (or only `unit_codes`) in one style and interface language (default: the source's).
 
+    `site_url` is where the static site is hosted; cartridge pages link to the self-assessment there.
     The curriculum must have passed `check`.
     """
     units = tuple(u for u in course.units_in_order() if unit_codes is None or u.code in unit_codes)
-    return _Renderer(course, style, units, lang).render()
+    return _Renderer(course, style, units, lang, site_url).render()
+
+
+def render_self_assessment(course: Curriculum, lang: str | None = None) -> Site:
+    """Only the self-assessment page and its assets, for a package of its own; empty without a competence profile."""
+    if course.competences is None:
+        return Site("package")
+    return _Renderer(course, "package", (), lang).render_self_assessment_only()
+
+
+def online_self_assessment(site_url: str | None) -> str | None:
+    """The self-assessment's address on the hosted static site, if the programme has one."""
+    return f"{site_url.rstrip('/')}/{PROFILE_PAGE}" if site_url else None
