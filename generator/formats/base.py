@@ -17,6 +17,7 @@ from generator.render.html import Style
 from generator.render.site import Site
 
 Scope = Literal["unit", "programme"]
+Container = Literal["zip", "tar.gz"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ class Job:
 
 
 class Packager(Protocol):
-    """One output format. `manifest` builds imsmanifest.xml; `entries` yields every other file."""
+    """One output format. `manifest` builds its manifest file (`manifest_name`); `entries` yields every other file."""
 
     name: ClassVar[str]
     """CLI value, e.g. `scorm2004`."""
@@ -100,6 +101,10 @@ class Packager(Protocol):
     """File extension of the package, with the dot."""
     scopes: ClassVar[tuple[Scope, ...]]
     """Scopes it supports; the first is the default."""
+    manifest_name: ClassVar[str]
+    """Path of the manifest inside the package, e.g. `imsmanifest.xml`; written first."""
+    container: ClassVar[Container]
+    """Archive kind: `zip`, or `tar.gz` (a Moodle backup)."""
 
     def manifest(self, job: Job, site: Site) -> etree._Element: ...
 

@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from generator.diagnostics import Diagnostic, sort_key
+from generator.validate.backup import check_backup, is_backup
 from generator.validate.entries import MANIFEST, Entries, check_entries, find_manifest, open_zip, read_entry
 from generator.validate.manifest import ManifestFormat, detect_format
 from generator.validate.references import check_manifest, descriptor_entry
@@ -25,11 +26,11 @@ class PackageReport:
 
     path: Path
     format: str | None
-    """`scorm12`, `scorm2004`, `imscp`, `cc11`, `cc13`, or None when not recognised."""
+    """`scorm12`, `scorm2004`, `imscp`, `cc11`, `cc13`, `mbz`, or None when not recognised."""
     version: str | None
     """Human readable, e.g. `SCORM 2004 4th Edition`, `IMS CC 1.1`."""
     resources: int
-    """Number of <resource> elements in the manifest."""
+    """Number of <resource> elements in the manifest (activities, for a Moodle backup)."""
     diagnostics: tuple[Diagnostic, ...]
 
     @property
@@ -48,7 +49,7 @@ def validate_package(path: Path, schemas: Path) -> PackageReport:
     """Validate the package file at `path` against the official XSDs in `schemas` and for integrity.
 
     Diagnostics: CUR401, CUR402, CUR403, CUR404, CUR405, CUR406, CUR407, CUR408, CUR409, CUR410, CUR411,
-    CUR412, CUR413, CUR414.
+    CUR412, CUR413, CUR414; for a Moodle backup (.mbz) CUR403 and CUR450-CUR458.
     """
     return _validate(path, path, path.name, schemas)
 
@@ -63,6 +64,11 @@ def validate_bytes(name: str, data: bytes, schemas: Path) -> PackageReport:
 
 def _validate(path: Path, source: Path | bytes, label: str, schemas: Path) -> PackageReport:
     diags: list[Diagnostic] = []
+    if is_backup(source):
+        backup = check_backup(source, label, diags)
+        return PackageReport(path, "mbz" if backup else None,
+                             f"Moodle backup {backup.backup_release or ''}".strip() if backup else None,
+                             backup.activities if backup else 0, tuple(sorted(diags, key=sort_key)))
     findings = _Findings()
     archive = open_zip(source, label, diags)
     if archive is not None:

@@ -1,0 +1,193 @@
+"""Package stage: a Moodle course backup (.mbz) that Moodle 4.1 and later restore as a native course.
+
+The layout follows what Moodle's own backup writes (backup/moodle2/backup_stepslib.php and the writers
+beside each module and question type), file by file; ../shared/moodle-reference holds a real one. One
+module per file family: plan (ids), course (course folder, sections, root files), activities, questions,
+badges, files (the file pool) and content (page HTML).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import ClassVar
+
+from lxml import etree
+from markupsafe import escape
+
+from generator.archive import ZipEntry, build_zip, source_date_epoch
+from generator.formats._scorm import page_resources
+from generator.formats.base import Container, Job, Scope
+from generator.formats.moodle import activities as act
+from generator.formats.moodle.badges import badges_xml, plan_badges
+from generator.formats.moodle.content import item_list, page_content, paragraphs
+from generator.formats.moodle.course import (
+    all_category_ids,
+    course_entries,
+    moodle_backup_xml,
+    root_entries,
+    section_entries,
+)
+from generator.formats.moodle.files import FilePool
+from generator.formats.moodle.plan import TOP_CATEGORY, Activity, CoursePlan, plan_course
+from generator.formats.moodle.questions import QuestionBank
+from generator.formats.moodle.xml import serialise
+from generator.formats.scorm12 import ADLCP_TYPE
+from generator.formats.scorm12 import E as SCORM
+from generator.model import Curriculum, UnitSource
+from generator.numbers import plain_decimal
+from generator.render.html import Style, months_label, render_site
+from generator.render.selfassessment import PAGE_ID as PROFILE_ID
+from generator.render.site import Site
+
+SCORM_PACKAGE = "self-assessment.zip"
+
+
+class MoodleBackup:
+    name: ClassVar[str] = "mbz"
+    label: ClassVar[str] = "Moodle course backup (Moodle 4.1+)"
+    style: ClassVar[Style] = "moodle"
+    extension: ClassVar[str] = ".mbz"
+    scopes: ClassVar[tuple[Scope, ...]] = ("programme", "unit")
+    manifest_name: ClassVar[str] = "moodle_backup.xml"
+    container: ClassVar[Container] = "tar.gz"
+
+    def manifest(self, job: Job, site: Site) -> etree._Element:
+        return moodle_backup_xml(_plan(job, site), f"{job.ident}-{self.name}{self.extension}")
+
+    def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
+        plan = _plan(job, site)
+        pool = FilePool(plan.timestamp)
+        bank = QuestionBank(plan, job.gettext)
+        questions = bank.xml()  # first: the quizzes need the question bank entries it numbers
+        framework = job.programme.id
+        yield from course_entries(plan, paragraphs(job.description), _skills(job, (o.id for o in job.outcomes)),
+                                  framework, all_category_ids(plan))
+        yield from section_entries(plan)
+        for activity in plan.activities:
+            yield from _activity_entries(plan, site, activity, pool, bank, framework)
+        yield ZipEntry("questions.xml", serialise(questions))
+        yield ZipEntry("badges.xml", serialise(badges_xml(plan, plan_badges(plan, job.gettext), pool)))
+        yield from root_entries(plan)
+        yield ZipEntry("files.xml", serialise(pool.xml()))
+        yield from pool.entries()
+
+
+def _plan(job: Job, site: Site) -> CoursePlan:
+    summaries = {u.code: _unit_summary(job, u) for u in job.units}
+    return plan_course(job, site, summaries, paragraphs(job.programme.description))
+
+
+def _unit_summary(job: Job, source: UnitSource) -> str:
+    """The section summary: the unit's summary, its credits and months, and its learning outcomes."""
+    unit = source.unit
+    slot = next((s for s in job.programme.units if s.code == unit.code), None)
+    months = months_label(slot.months if slot else unit.months or (), job.gettext)
+    facts = job.gettext("%(points)s ECVET points · EQF level %(level)s · %(hours)s hours") % {
+        "points": plain_decimal(unit.ecvet_points), "level": unit.eqf_level, "hours": unit.workload_hours}
+    outcomes = item_list([f"{o.id}: {o.text}" for o in unit.learning_outcomes])
+    heading = escape(job.gettext("Learning outcomes"))
+    return f"{paragraphs(unit.summary, facts + (f' · {months}' if months else ''))}<h4>{heading}</h4>{outcomes}"
+
+
+def _skills(job: Job, outcome_ids: Iterable[str]) -> list[str]:
+    """Competence-profile skills developed by the outcomes given, in profile order."""
+    wanted = set(outcome_ids)
+    skills = {s for o in job.outcomes if o.id in wanted for s in o.skill_ids}
+    order = list(job.course.skills())
+    return sorted(skills & set(order), key=order.index)
+
+
+def _activity_entries(plan: CoursePlan, site: Site, activity: Activity, pool: FilePool, bank: QuestionBank,
+                      framework: str) -> Iterator[ZipEntry]:
+    job = plan.job
+    categories: list[int] = []
+    grade_items: list[etree._Element] = []
+    pages = plan.by_page()
+    if activity.modname == "page":
+        assert activity.page is not None
+        content, files = page_content(site, activity.page, activity, pool,
+                                      lambda ident: pages[ident].cmid if ident in pages else None)
+        body = act.page_xml(plan, activity, content)
+    elif activity.modname == "url":
+        assert activity.reading is not None
+        body = act.url_xml(plan, activity, paragraphs(activity.reading.note))
+        files = []
+    elif activity.modname == "forum":
+        assert activity.unit is not None and activity.unit.unit.discussion is not None
+        invitation = job.gettext("In this programme learners are also teachers: share what works in your cluster, and "
+                                 "answer at least one colleague from another country.")
+        body = act.forum_xml(plan, activity, paragraphs(activity.unit.unit.discussion.prompt, invitation))
+        files = []
+    elif activity.modname == "quiz":
+        assert activity.unit is not None and activity.unit.quiz is not None
+        quiz = activity.unit.quiz
+        total, passing = act.quiz_total(quiz), act.pass_grade(quiz)
+        intro = paragraphs(job.gettext("%(count)s questions, %(total)s marks. You pass with %(mark)s %% "
+                                       "(%(passing)s marks).") % {
+            "count": len(quiz.questions), "total": plain_decimal(total), "mark": quiz.pass_mark,
+            "passing": plain_decimal(passing)})
+        body = act.quiz_xml(plan, activity, quiz, intro, bank.slots.get(activity.unit.code, []))
+        categories = [TOP_CATEGORY, plan.unit_category(activity.unit)]
+        grade_items = [act.grade_item(plan, activity, total, passing)]
+        files = []
+    else:
+        body, files = _scorm_activity(plan, activity, pool)
+        grade_items = [act.grade_item(plan, activity, Decimal(100), Decimal(0))]
+    yield from act.activity_files(plan, activity, body, act.inforef(files, categories),
+                                  _skills(job, activity.outcome_ids), framework, grade_items)
+
+
+def _scorm_activity(plan: CoursePlan, activity: Activity, pool: FilePool) -> tuple[etree._Element, list[int]]:
+    """The self-assessment as a SCORM activity: the package in `package`, its files unpacked in `content`."""
+    job = plan.job
+    package, files = _self_assessment_package(job.course, job.lang)
+    ids = [pool.add(activity.context_id, "mod_scorm", "package", 0, SCORM_PACKAGE, package)]
+    ids += [pool.add(activity.context_id, "mod_scorm", "content", 0, entry.name, entry.data) for entry in files]
+    intro = paragraphs(job.gettext("Rate yourself against the competence profile, see your gaps and the units "
+                                   "that close them. Your answers stay in your browser."))
+    title = job.gettext("Self-assessment: where do you stand?")
+    items = [act.ScormItem("ITEM-SELF-ASSESSMENT", title, SELF_ASSESSMENT_LAUNCH)]
+    body = act.scorm_xml(plan, activity, intro, SCORM_PACKAGE, hashlib.sha1(package).hexdigest(),
+                         "MANIFEST-SELF-ASSESSMENT", ("ORG-SELF-ASSESSMENT", title), items)
+    return body, ids
+
+
+SELF_ASSESSMENT_LAUNCH = "self-assessment.html"
+
+
+def _self_assessment_package(course: Curriculum, lang: str | None) -> tuple[bytes, list[ZipEntry]]:
+    """The self-assessment as a SCORM 1.2 package of one SCO (zip bytes, and its files as unpacked).
+
+    Built with the SCORM 1.2 packager's manifest vocabulary and the `package` rendering, so it runs with
+    our theme and runtime in Moodle's SCORM player. (A standalone builder for this package is being added
+    separately; this function is the Moodle backup's own until the two are joined.)
+    """
+    home = course.units_in_order()[0]
+    site = render_site(course, "package", (home.code,), lang)
+    job = Job(course, (home,), "unit", lang)
+    page = site.page(PROFILE_ID, "profile")
+    title = job.gettext("Self-assessment: where do you stand?")
+    organization = SCORM.organization(SCORM.title(title), SCORM.item(
+        SCORM.title(title), identifier="ITEM-SELF-ASSESSMENT", identifierref=f"RES-{PROFILE_ID}"),
+        identifier="ORG-SELF-ASSESSMENT")
+    manifest = SCORM.manifest(
+        SCORM.metadata(SCORM.schema("ADL SCORM"), SCORM.schemaversion("1.2")),
+        SCORM.organizations(organization, default="ORG-SELF-ASSESSMENT"),
+        SCORM.resources(*page_resources(SCORM, _profile_site(site, page.path), [page], ADLCP_TYPE)),
+        identifier="MANIFEST-SELF-ASSESSMENT", version=job.programme.version)
+    wanted = [page.path, *(p for p in site.support_files() if p.startswith("assets/"))]
+    files = [ZipEntry(path, site.files[path]) for path in sorted(wanted)]
+    manifest_bytes = etree.tostring(manifest, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    package = build_zip([ZipEntry("imsmanifest.xml", manifest_bytes), *files], source_date_epoch())
+    return package, [ZipEntry("imsmanifest.xml", manifest_bytes), *files]
+
+
+def _profile_site(site: Site, page_path: str) -> Site:
+    """The part of the site the self-assessment needs: its page and the shared assets."""
+    keep = {page_path} | {p for p in site.support_files() if p.startswith("assets/")}
+    return Site(site.style, {p: d for p, d in site.files.items() if p in keep},
+                [p for p in site.pages if p.path == page_path])
+
+

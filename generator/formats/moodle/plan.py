@@ -1,0 +1,132 @@
+"""Package stage helper (Moodle backup): the course laid out as Moodle sees it — sections, activities and their ids.
+
+Moodle's restore maps every id in a backup to a new one, so ids only need to be unique and stable: they are
+numbered in course order, from the authored order of units, lessons and case studies.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from generator.formats.base import Job
+from generator.model import Reading, UnitSource
+from generator.render.site import Page, Site
+
+ModName = Literal["page", "url", "forum", "quiz", "scorm"]
+COURSE_ID: Final = 1
+COURSE_CONTEXT: Final = 1
+MODULE_CONTEXT_BASE: Final = 100
+"""A module's context id is this plus its course module id, so it never meets the course context."""
+TOP_CATEGORY: Final = 1
+COURSE_GRADE_CATEGORY: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One course module: its ids, where it sits and what it is made from."""
+
+    cmid: int
+    modname: ModName
+    title: str
+    section: int
+    """Section number: 0 for the programme, then one per unit in programme order."""
+    unit: UnitSource | None
+    page: Page | None = None
+    reading: Reading | None = None
+    outcome_ids: tuple[str, ...] = ()
+    """Outcomes it teaches or assesses; its competencies are the skills they develop."""
+
+    @property
+    def instance_id(self) -> int:
+        return self.cmid
+
+    @property
+    def context_id(self) -> int:
+        return MODULE_CONTEXT_BASE + self.cmid
+
+    @property
+    def directory(self) -> str:
+        return f"activities/{self.modname}_{self.cmid}"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    number: int
+    name: str | None
+    """None for section 0, which Moodle names "General" in the course's language."""
+    summary: str
+    """HTML."""
+    activities: tuple[Activity, ...]
+    unit: UnitSource | None = None
+
+    @property
+    def id(self) -> int:
+        return self.number + 1
+
+    @property
+    def directory(self) -> str:
+        return f"sections/section_{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class CoursePlan:
+    job: Job
+    sections: tuple[Section, ...]
+    timestamp: int
+    """The programme's release date as a Unix time: every time field of the backup, so builds never read the clock."""
+
+    @property
+    def activities(self) -> tuple[Activity, ...]:
+        return tuple(a for s in self.sections for a in s.activities)
+
+    def unit_category(self, unit: UnitSource) -> int:
+        """The question category holding a unit's questions (the course's top category is 1)."""
+        return TOP_CATEGORY + 1 + [u.code for u in self.job.units].index(unit.code)
+
+    def by_page(self) -> dict[str, Activity]:
+        """Page activities by the id of the lesson, case study or unit page they show."""
+        return {a.page.id: a for a in self.activities if a.page is not None and a.modname == "page"}
+
+
+def plan_course(job: Job, site: Site, section_summary: dict[str, str], overview_summary: str) -> CoursePlan:
+    """Number sections and activities in course order; `section_summary` is each unit's summary HTML by code."""
+    counter = iter(range(1, 100_000))
+    overview = site.page(job.programme.id, "overview")
+    general = [Activity(next(counter), "page", job.gettext("Programme overview"), 0, None, overview)]
+    if job.course.competences:
+        general.append(Activity(next(counter), "scorm", job.gettext("Self-assessment: where do you stand?"), 0, None,
+                                outcome_ids=tuple(o.id for o in job.outcomes)))
+    sections = [Section(0, None, overview_summary, tuple(general))]
+    for number, unit in enumerate(job.units, start=1):
+        sections.append(Section(number, f"{unit.code} {unit.unit.title}", section_summary[unit.code],
+                                tuple(_unit_activities(job, site, unit, number, counter)), unit))
+    date = job.programme.date
+    stamp = int(datetime.datetime(date.year, date.month, date.day, tzinfo=datetime.UTC).timestamp())
+    return CoursePlan(job, tuple(sections), stamp)
+
+
+def _unit_activities(job: Job, site: Site, unit: UnitSource, number: int, counter: Iterator[int]) -> list[Activity]:
+    unit_outcomes = tuple(o.id for o in unit.unit.learning_outcomes)
+    activities = []
+    for page in site.pages_of(unit.code):
+        if page.kind == "profile":
+            continue  # a SCORM activity in section 0
+        title = (job.gettext("About this unit") if page.kind == "unit"
+                 else job.gettext("Case study: %(title)s") % {"title": page.title} if page.kind == "case" else page.title)
+        activities.append(Activity(next(counter), "page", title, number, unit, page,
+                                   outcome_ids=page.outcome_ids or unit_outcomes))
+    for reading in unit.unit.further_reading:
+        activities.append(Activity(next(counter), "url",
+                                   job.gettext("Further reading: %(title)s") % {"title": reading.title}, number, unit,
+                                   reading=reading, outcome_ids=unit_outcomes))
+    if unit.quiz:
+        assessed = tuple(sorted({o for q in unit.quiz.questions for o in q.outcome_ids}))
+        activities.append(Activity(next(counter), "quiz", job.gettext("Quiz: %(title)s") % {"title": unit.quiz.title},
+                                   number, unit, outcome_ids=assessed))
+    if unit.unit.discussion:
+        activities.append(Activity(next(counter), "forum", unit.unit.discussion.title, number, unit,
+                                   outcome_ids=unit_outcomes))
+    return activities
