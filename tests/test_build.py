@@ -36,7 +36,7 @@ def test_same_sources_give_byte_identical_packages(tmp_path: Path) -> None:
     second = build_project(copy, tmp_path / "b", list(PACKAGERS), "unit", SCHEMAS)
     assert first.ok and second.ok
     assert digests(tmp_path / "a") == digests(tmp_path / "b")
-    assert len(digests(tmp_path / "a")) == 8
+    assert len(digests(tmp_path / "a")) == 10  # two units × scorm12, scorm2004, imscp, mbz; two cartridges
 
 
 def test_zip_entries_are_sorted_with_fixed_times_and_permissions(tmp_path: Path,
@@ -124,7 +124,7 @@ def test_cli_validate_fails_on_a_broken_package(tmp_path: Path) -> None:
 
 
 def test_the_real_programme_checks_strict_and_builds_in_every_format(tmp_path: Path) -> None:
-    result = build_project(REPO, tmp_path, list(PACKAGERS), "unit", SCHEMAS)
+    result = build_project(REPO, tmp_path, list(PACKAGERS), None, SCHEMAS)  # each format's default scope
     problems = [d for d in result.diagnostics if d.severity is not Severity.NOTE]
     assert result.ok and problems == [], problems[:5]
-    assert len(result.packages) == 13 * 3 + 2
+    assert len(result.packages) == 13 * 3 + 2 + 1  # SCORM 1.2, 2004, IMS CP per unit; two cartridges; one backup

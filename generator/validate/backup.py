@@ -22,7 +22,7 @@ from typing import Final
 
 from lxml import etree
 
-from generator.diagnostics import Diagnostic, error, note
+from generator.diagnostics import Diagnostic, error
 from generator.validate.safexml import parse_xml, source_line
 
 MANIFEST: Final = "moodle_backup.xml"
@@ -39,6 +39,7 @@ _DAMAGED: Final = (tarfile.TarError, zlib.error, EOFError, OSError, gzip.BadGzip
 class BackupFindings:
     activities: int
     backup_release: str | None
+    """The Moodle release the backup says wrote it; that release and later ones restore it."""
 
 
 def is_backup(source: Path | bytes) -> bool:
@@ -55,7 +56,7 @@ def is_backup(source: Path | bytes) -> bool:
 def check_backup(source: Path | bytes, label: str, diags: list[Diagnostic]) -> BackupFindings | None:
     """Validate a Moodle backup; None when it cannot be read far enough to say what it holds.
 
-    Diagnostics: CUR450, CUR451, CUR452, CUR453, CUR454, CUR455, CUR456, CUR457, CUR458, CUR403.
+    Diagnostics: CUR450, CUR451, CUR452, CUR453, CUR454, CUR455, CUR456, CUR457, CUR403.
     """
     members = _read_members(source, label, diags)
     if members is None:
@@ -75,10 +76,6 @@ def check_backup(source: Path | bytes, label: str, diags: list[Diagnostic]) -> B
         return None
     _Checker(label, members, trees, diags).run(manifest)
     release = manifest.findtext("information/backup_release")
-    if release:
-        diags.append(note("CUR458", f"written for Moodle {release} (backup version "
-                                    f"{manifest.findtext('information/backup_version')}); Moodle restores it from "
-                                    "that release on", PurePosixPath(label)))
     return BackupFindings(len(manifest.findall("information/contents/activities/activity")), release)
 
 

@@ -49,7 +49,7 @@ def validate_package(path: Path, schemas: Path) -> PackageReport:
     """Validate the package file at `path` against the official XSDs in `schemas` and for integrity.
 
     Diagnostics: CUR401, CUR402, CUR403, CUR404, CUR405, CUR406, CUR407, CUR408, CUR409, CUR410, CUR411,
-    CUR412, CUR413, CUR414; for a Moodle backup (.mbz) CUR403 and CUR450-CUR458.
+    CUR412, CUR413, CUR414; for a Moodle backup (.mbz) CUR403 and CUR450-CUR457.
     """
     return _validate(path, path, path.name, schemas)
 
@@ -67,7 +67,7 @@ def _validate(path: Path, source: Path | bytes, label: str, schemas: Path) -> Pa
     if is_backup(source):
         backup = check_backup(source, label, diags)
         return PackageReport(path, "mbz" if backup else None,
-                             f"Moodle backup {backup.backup_release or ''}".strip() if backup else None,
+                             f"Moodle {backup.backup_release or '?'} course backup" if backup else None,
                              backup.activities if backup else 0, tuple(sorted(diags, key=sort_key)))
     findings = _Findings()
     archive = open_zip(source, label, diags)

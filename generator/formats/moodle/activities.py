@@ -51,7 +51,7 @@ def activity_files(plan: CoursePlan, activity: Activity, body: etree._Element, i
     yield ZipEntry(f"{folder}/completion.xml", serialise(E.completions(E.completionviews())))
     yield ZipEntry(f"{folder}/xapistate.xml", serialise(E.states()))
     yield ZipEntry(f"{folder}/competencies.xml", serialise(E.course_module_competencies(E.competencies(*[
-        E.competency(*leaves(("idnumber", idnumber), ("ruleoutcome", 0), ("sortorder", index),
+        E.competency(*leaves(("idnumber", idnumber), ("ruleoutcome", 1), ("sortorder", index),
                              ("frameworkidnumber", framework), ("overridegrade", 0)))
         for index, idnumber in enumerate(competency_ids)]))))
 
