@@ -50,6 +50,8 @@ def activity_files(plan: CoursePlan, activity: Activity, body: etree._Element, i
     yield ZipEntry(f"{folder}/calendar.xml", serialise(E.events()))
     yield ZipEntry(f"{folder}/completion.xml", serialise(E.completions(E.completionviews())))
     yield ZipEntry(f"{folder}/xapistate.xml", serialise(E.states()))
+    if activity.modname in ("forum", "quiz"):  # modules with advanced grading areas
+        yield ZipEntry(f"{folder}/grading.xml", serialise(E.areas()))
     yield ZipEntry(f"{folder}/competencies.xml", serialise(E.course_module_competencies(E.competencies(*[
         E.competency(*leaves(("idnumber", idnumber), ("ruleoutcome", 1), ("sortorder", index),
                              ("frameworkidnumber", framework), ("overridegrade", 0)))
