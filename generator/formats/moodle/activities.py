@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -175,10 +175,13 @@ def scorm_xml(plan: CoursePlan, activity: Activity, intro: str, reference: str, 
                                           ("title", org_title), ("sortorder", 1)),
                   _empty_sco_children())]
     for index, item in enumerate(items, start=2):
+        # What mod_scorm's SCORM 1.2 parser stores beside an item of the manifest (scorm_optionals_data).
+        datas = E.sco_datas(*[node("sco_data", base * 10 + index * 2 + n, leaves(("name", name), ("value", value)))
+                              for n, (name, value) in enumerate((("isvisible", "true"), ("parameters", "")))])
         scoes.append(node("sco", base + index, leaves(
             ("manifest", manifest_id), ("organization", org_id), ("parent", org_id), ("identifier", item.identifier),
             ("launch", item.launch), ("scormtype", "sco"), ("title", item.title), ("sortorder", index)),
-            _empty_sco_children()))
+            datas, _empty_sco_children()[1:]))
     return _activity(activity, node("scorm", activity.instance_id, leaves(
         ("name", activity.title), ("scormtype", "local"), ("reference", reference), ("intro", intro),
         ("introformat", 1), ("version", "SCORM_1.2"), ("maxgrade", 100), ("grademethod", 1), ("whatgrade", 0),
@@ -196,7 +199,7 @@ def _empty_sco_children() -> list[etree._Element]:
     return [E.sco_datas(), E.seq_ruleconds(), E.seq_rolluprules(), E.seq_objectives(), E.sco_tracks()]
 
 
-def inforef(file_ids: list[int], category_ids: list[int] = ()) -> etree._Element:  # type: ignore[assignment]
+def inforef(file_ids: Sequence[int], category_ids: Sequence[int] = ()) -> etree._Element:
     parts = []
     if file_ids:
         parts.append(E.fileref(*[E.file(E.id(str(i))) for i in file_ids]))

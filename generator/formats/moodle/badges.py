@@ -60,6 +60,8 @@ def plan_badges(plan: CoursePlan, gettext: Callable[[str], str]) -> list[Badge]:
         badges.append(Badge(index, gettext("Unit %(code)s: %(title)s") % {"code": unit.code, "title": unit.title},
                             description, gettext("Badge of unit %(code)s") % {"code": unit.code},
                             PALETTE[(index - 1) % len(PALETTE)], section))
+    if job.scope == "unit":
+        return badges  # the course is the unit: its badge already rewards completing it
     description = gettext("Awarded for completing the %(programme)s: %(points)s ECVET points, EQF level %(level)s.") % {
         "programme": job.programme.title, "points": plain_decimal(job.ecvet_points), "level": job.eqf_level}
     badges.append(Badge(len(badges) + 1, job.programme.title, description,
