@@ -7,6 +7,7 @@ import io
 import json
 import re
 import tarfile
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -331,3 +332,21 @@ def test_validate_treats_the_backup_as_untrusted(backup: dict[str, bytes]) -> No
 def test_mbz_is_registered_with_a_programme_default_scope() -> None:
     packager = PACKAGERS["mbz"]
     assert (packager.extension, packager.container, packager.scopes[0]) == (".mbz", "tar.gz", "programme")
+
+
+def test_validate_accepts_the_real_moodle_backup_packed_either_way(tmp_path: Path) -> None:
+    if not REFERENCE.is_dir():
+        pytest.skip("../shared/moodle-reference is not beside this checkout")
+    files = {str(p.relative_to(REFERENCE)): p.read_bytes() for p in sorted(REFERENCE.rglob("*")) if p.is_file()}
+    report = validate_bytes("demo.mbz", repack(files), SCHEMAS)
+    assert report.ok and report.format == "mbz" and report.version == "Moodle 4.2 course backup", report.diagnostics
+    as_zip = io.BytesIO()
+    with zipfile.ZipFile(as_zip, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    assert validate_bytes("demo.mbz", as_zip.getvalue(), SCHEMAS).ok
+    broken = {n: d for n, d in files.items() if not n.startswith("files/")}
+    with zipfile.ZipFile(as_zip := io.BytesIO(), "w") as archive:
+        for name, data in broken.items():
+            archive.writestr(name, data)
+    assert {d.code for d in validate_bytes("demo.mbz", as_zip.getvalue(), SCHEMAS).diagnostics} == {"CUR453"}

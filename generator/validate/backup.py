@@ -59,8 +59,14 @@ def check_backup(source: Path | bytes, label: str, diags: list[Diagnostic]) -> B
     Diagnostics: CUR450, CUR451, CUR452, CUR453, CUR454, CUR455, CUR456, CUR457, CUR403.
     """
     members = _read_members(source, label, diags)
-    if members is None:
-        return None
+    return check_members(members, label, diags) if members is not None else None
+
+
+def check_members(members: dict[str, bytes], label: str, diags: list[Diagnostic]) -> BackupFindings | None:
+    """Validate the files of a Moodle backup already read from its archive (tar.gz, or a zip Moodle also restores).
+
+    Diagnostics: CUR451, CUR453, CUR454, CUR455, CUR456, CUR403.
+    """
     if MANIFEST not in members:
         diags.append(error("CUR451", f"'{MANIFEST}' is missing from the backup root", PurePosixPath(label),
                            hint="A Moodle backup has moodle_backup.xml at its root; pack the backup folder's "

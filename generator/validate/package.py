@@ -10,7 +10,8 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from generator.diagnostics import Diagnostic, sort_key
-from generator.validate.backup import check_backup, is_backup
+from generator.validate.backup import MANIFEST as BACKUP_MANIFEST
+from generator.validate.backup import BackupFindings, check_backup, check_members, is_backup
 from generator.validate.entries import MANIFEST, Entries, check_entries, find_manifest, open_zip, read_entry
 from generator.validate.manifest import ManifestFormat, detect_format
 from generator.validate.references import check_manifest, descriptor_entry
@@ -65,18 +66,23 @@ def validate_bytes(name: str, data: bytes, schemas: Path) -> PackageReport:
 def _validate(path: Path, source: Path | bytes, label: str, schemas: Path) -> PackageReport:
     diags: list[Diagnostic] = []
     if is_backup(source):
-        backup = check_backup(source, label, diags)
-        return PackageReport(path, "mbz" if backup else None,
-                             f"Moodle {backup.backup_release or '?'} course backup" if backup else None,
-                             backup.activities if backup else 0, tuple(sorted(diags, key=sort_key)))
-    findings = _Findings()
+        return _backup_report(path, check_backup(source, label, diags), diags)
+    findings: _Findings | BackupFindings | None = _Findings()
     archive = open_zip(source, label, diags)
     if archive is not None:
         with archive:
             findings = _check_archive(archive, label, schemas, diags)
+    if findings is None or isinstance(findings, BackupFindings):
+        return _backup_report(path, findings, diags)
     fmt = findings.format
     return PackageReport(path, fmt.name if fmt else None, fmt.version if fmt else None, findings.resources,
                          tuple(sorted(_without_repeats(diags), key=sort_key)))
+
+
+def _backup_report(path: Path, backup: BackupFindings | None, diags: list[Diagnostic]) -> PackageReport:
+    return PackageReport(path, "mbz" if backup else None,
+                         f"Moodle {backup.backup_release or '?'} course backup" if backup else None,
+                         backup.activities if backup else 0, tuple(sorted(diags, key=sort_key)))
 
 
 def _without_repeats(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -97,8 +103,14 @@ def _is_repeat(d: Diagnostic, duplicates: set[tuple[PurePosixPath | None, int | 
     return idref is not None and f"'{idref.group(1)}'" in unresolved
 
 
-def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path, diags: list[Diagnostic]) -> _Findings:
+def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path, diags: list[Diagnostic],
+                   ) -> _Findings | BackupFindings | None:
     entries = check_entries(archive, label, diags)
+    if entries is not None and MANIFEST not in entries.files and BACKUP_MANIFEST in entries.files:
+        # A Moodle backup packed as a zip, which Moodle restores as well as its usual tar.gz.
+        members = {name: data for name in sorted(entries.files - entries.damaged)
+                   if (data := read_entry(archive, name, label, diags)) is not None}
+        return check_members(members, label, diags)
     if entries is None or not find_manifest(entries, label, diags) or MANIFEST in entries.damaged:
         return _Findings()
     manifest_file = PurePosixPath(f"{label}/{MANIFEST}")
