@@ -149,6 +149,7 @@ CODES: Final[dict[str, str]] = {
     "CUR455": "folder named in moodle_backup.xml is missing or incomplete",
     "CUR456": "id reference in a Moodle backup does not resolve",
     "CUR457": "Moodle backup exceeds size limits",
+    "CUR458": "name in a Moodle backup is longer than Moodle stores",
     # profile and exports
     "CUR501": "ratings file cannot be read or is not valid JSON",
     "CUR502": "ratings file has a missing, unknown or mistyped field",

@@ -350,3 +350,9 @@ def test_validate_accepts_the_real_moodle_backup_packed_either_way(tmp_path: Pat
         for name, data in broken.items():
             archive.writestr(name, data)
     assert {d.code for d in validate_bytes("demo.mbz", as_zip.getvalue(), SCHEMAS).diagnostics} == {"CUR453"}
+
+
+def test_validate_refuses_names_longer_than_moodle_stores(backup: dict[str, bytes]) -> None:
+    section = backup["sections/section_2/section.xml"].replace(b"<name>U01 Basics</name>",
+                                                               b"<name>" + b"x" * 256 + b"</name>")
+    assert codes(repack({**backup, "sections/section_2/section.xml": section})) == ["CUR458"]

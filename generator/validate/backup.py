@@ -33,6 +33,16 @@ MAX_XML_BYTES: Final = 64 << 20
 EMPTY_SHA1: Final = hashlib.sha1(b"").hexdigest()
 _HASH_PATH: Final = re.compile(r"^files/([0-9a-f]{2})/([0-9a-f]{40})$")
 _DAMAGED: Final = (tarfile.TarError, zlib.error, EOFError, OSError, gzip.BadGzipFile)
+NAME_LIMITS: Final = (
+    (re.compile(r"^course/course\.xml$"), "fullname", 254), (re.compile(r"^course/course\.xml$"), "shortname", 255),
+    (re.compile(r"^sections/[^/]+/section\.xml$"), "name", 255),
+    (re.compile(r"^activities/[^/]+/(page|url|forum|quiz|scorm|resource|label|assign)\.xml$"), "*/name", 255),
+    (re.compile(r"^questions\.xml$"), ".//question/name", 255),
+    (re.compile(r"^questions\.xml$"), "question_category/name", 255),
+    (re.compile(r"^badges\.xml$"), "badge/name", 255),
+)
+"""Text fields Moodle stores in columns of limited length (lib/db/install.xml, mod/*/db/install.xml):
+a longer value makes the restore stop with a database error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +66,7 @@ def is_backup(source: Path | bytes) -> bool:
 def check_backup(source: Path | bytes, label: str, diags: list[Diagnostic]) -> BackupFindings | None:
     """Validate a Moodle backup; None when it cannot be read far enough to say what it holds.
 
-    Diagnostics: CUR450, CUR451, CUR452, CUR453, CUR454, CUR455, CUR456, CUR457, CUR403.
+    Diagnostics: CUR450, CUR451, CUR452, CUR453, CUR454, CUR455, CUR456, CUR457, CUR458, CUR403.
     """
     members = _read_members(source, label, diags)
     return check_members(members, label, diags) if members is not None else None
@@ -65,7 +75,7 @@ def check_backup(source: Path | bytes, label: str, diags: list[Diagnostic]) -> B
 def check_members(members: dict[str, bytes], label: str, diags: list[Diagnostic]) -> BackupFindings | None:
     """Validate the files of a Moodle backup already read from its archive (tar.gz, or a zip Moodle also restores).
 
-    Diagnostics: CUR451, CUR453, CUR454, CUR455, CUR456, CUR403.
+    Diagnostics: CUR451, CUR453, CUR454, CUR455, CUR456, CUR458, CUR403.
     """
     if MANIFEST not in members:
         diags.append(error("CUR451", f"'{MANIFEST}' is missing from the backup root", PurePosixPath(label),
@@ -159,6 +169,7 @@ class _Checker:
                                 hint=hint))
 
     def run(self, manifest: etree._Element) -> None:
+        self._lengths()
         module_ids = self._folders(manifest)
         section_ids = {s.findtext("sectionid") or "" for s in manifest.iterfind("information/contents/sections/section")}
         file_ids = self._files()
@@ -191,6 +202,20 @@ class _Checker:
             self._refs("completion.xml", completion.iter("moduleinstance"), module_ids,
                        "activity of a course completion criterion",
                        "Name activities by the module ids listed in moodle_backup.xml.")
+
+    def _lengths(self) -> None:
+        for name, root in sorted(self.trees.items()):
+            for pattern, path, limit in NAME_LIMITS:
+                if not pattern.match(name):
+                    continue
+                for element in root.iterfind(path):
+                    value = element.text or ""
+                    if len(value) > limit:
+                        self.diags.append(error(
+                            "CUR458", f"<{element.tag}> has {len(value)} characters; Moodle stores at most {limit}: "
+                                      f"'{value[:40]}…'", self.at(name), source_line(element),
+                            hint="Shorten the title in the sources; Moodle's restore stops with a database error on "
+                                 "a longer value."))
 
     def _refs(self, name: str, elements: Iterable[etree._Element | None], known: set[str], what: str,
               hint: str) -> None:

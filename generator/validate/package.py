@@ -50,7 +50,7 @@ def validate_package(path: Path, schemas: Path) -> PackageReport:
     """Validate the package file at `path` against the official XSDs in `schemas` and for integrity.
 
     Diagnostics: CUR401, CUR402, CUR403, CUR404, CUR405, CUR406, CUR407, CUR408, CUR409, CUR410, CUR411,
-    CUR412, CUR413, CUR414; for a Moodle backup (.mbz) CUR403 and CUR450-CUR457.
+    CUR412, CUR413, CUR414; for a Moodle backup (.mbz) CUR403 and CUR450-CUR458.
     """
     return _validate(path, path, path.name, schemas)
 

@@ -19,6 +19,7 @@ from generator.formats.moodle.activities import QuizSlot
 from generator.formats.moodle.plan import COURSE_CONTEXT, COURSE_ID, TOP_CATEGORY, CoursePlan
 from generator.formats.moodle.xml import E, Value, decimal, leaves, node
 from generator.model import Question, UnitSource
+from generator.numbers import plain_decimal
 from generator.render.markdown import MarkdownRenderer, Resolved
 
 QTYPES = {"single": "multichoice", "multiple": "multichoice", "true-false": "truefalse", "short": "shortanswer",
@@ -117,9 +118,9 @@ class QuestionBank:
     def _numerical(self, q: Question) -> etree._Element:
         assert q.value is not None
         first = self._next_answer + 1
-        answers = [self._answer(str(q.value), 0, Fraction(1), q.feedback.correct),
+        answers = [self._answer(plain_decimal(q.value), 0, Fraction(1), q.feedback.correct),
                    self._answer("*", 0, Fraction(0), q.feedback.incorrect)]
-        records = [node("numerical_record", first, leaves(("answer", first), ("tolerance", str(q.tolerance)))),
+        records = [node("numerical_record", first, leaves(("answer", first), ("tolerance", plain_decimal(q.tolerance)))),
                    node("numerical_record", first + 1, leaves(("answer", first + 1), ("tolerance", "0")))]
         return E.plugin_qtype_numerical_question(
             E.answers(*answers), E.numerical_units(),
