@@ -257,9 +257,10 @@ def test_a_badge_per_unit_for_its_activities_and_one_for_the_programme(backup: d
 
 
 def test_badge_images_are_deterministic_pngs_of_moodles_sizes() -> None:
-    image = badge_png(100, (10, 20, 30))
+    image = badge_png(100, (10, 20, 30), "03")
     assert image[:8] == b"\x89PNG\r\n\x1a\n" and image[16:24] == (100).to_bytes(4, "big") * 2
-    assert image == badge_png(100, (10, 20, 30)) != badge_png(100, (30, 20, 10))
+    assert image == badge_png(100, (10, 20, 30), "03") != badge_png(100, (30, 20, 10), "03")
+    assert image != badge_png(100, (10, 20, 30), "08") != badge_png(100, (10, 20, 30))  # the unit's number; a star
 
 
 def test_the_self_assessment_is_a_scorm_package_stored_as_a_file(backup: dict[str, bytes]) -> None:

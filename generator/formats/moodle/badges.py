@@ -1,7 +1,7 @@
 """Package stage helper (Moodle backup): badges.xml — a badge per unit and one for the programme — and their images.
 
-The images are drawn here (a medal in the unit's colour with a star), as palette PNGs written with zlib, so
-they are ours, small, and the same bytes on every build.
+The images are drawn here — a medal in the unit's colour showing the unit's number, a star for the
+programme — as palette PNGs written with zlib, so they are ours, small, and the same bytes on every build.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ class Badge:
     description: str
     caption: str
     colour: tuple[int, int, int]
+    label: str
+    """Digits drawn on the medal (the unit's number), or empty for a star."""
     section: Section | None
     """The unit's section, or None for the programme badge (awarded on course completion)."""
 
@@ -59,13 +61,13 @@ def plan_badges(plan: CoursePlan, gettext: Callable[[str], str]) -> list[Badge]:
             "points": plain_decimal(unit.ecvet_points), "level": unit.eqf_level, "outcomes": outcomes}
         badges.append(Badge(index, gettext("Unit %(code)s: %(title)s") % {"code": unit.code, "title": unit.title},
                             description, gettext("Badge of unit %(code)s") % {"code": unit.code},
-                            PALETTE[(index - 1) % len(PALETTE)], section))
+                            PALETTE[(index - 1) % len(PALETTE)], unit.code[1:], section))
     if job.scope == "unit":
         return badges  # the course is the unit: its badge already rewards completing it
     description = gettext("Awarded for completing the %(programme)s: %(points)s ECVET points, EQF level %(level)s.") % {
         "programme": job.programme.title, "points": plain_decimal(job.ecvet_points), "level": job.eqf_level}
     badges.append(Badge(len(badges) + 1, job.programme.title, description,
-                        gettext("Badge of the %(programme)s") % {"programme": job.programme.title}, GOLD, None))
+                        gettext("Badge of the %(programme)s") % {"programme": job.programme.title}, GOLD, "", None))
     return badges
 
 
@@ -75,7 +77,8 @@ def badges_xml(plan: CoursePlan, badges: list[Badge], pool: FilePool) -> etree._
     elements = []
     for badge in badges:
         for name, size in IMAGE_SIZES.items():
-            pool.add(COURSE_CONTEXT, "badges", "badgeimage", badge.id, name, badge_png(size, badge.colour))
+            pool.add(COURSE_CONTEXT, "badges", "badgeimage", badge.id, name,
+                     badge_png(size, badge.colour, badge.label))
         elements.append(node("badge", badge.id, leaves(
             ("name", badge.name), ("description", badge.description), ("timecreated", plan.timestamp),
             ("timemodified", plan.timestamp), ("usercreated", None), ("usermodified", None), ("issuername", issuer),
@@ -113,12 +116,13 @@ def _criteria(badge: Badge) -> list[etree._Element]:
 
 # --- the image --------------------------------------------------------------------------------------------
 
-def badge_png(size: int, colour: tuple[int, int, int]) -> bytes:
-    """A `size`×`size` medal: a dark rim, a disc in `colour`, a light ring and a white star; transparent corners."""
+def badge_png(size: int, colour: tuple[int, int, int], label: str = "") -> bytes:
+    """A `size`×`size` medal: a dark rim, a disc in `colour`, a light ring, and `label`'s digits in white (a white
+    star when empty); transparent corners."""
     rim = tuple(c * 6 // 10 for c in colour)
     ring = tuple(255 - (255 - c) // 3 for c in colour)
     palette = [(0, 0, 0), rim, colour, ring, (255, 255, 255)]
-    rows = b"".join(b"\x00" + row for row in _medal_mask(size))
+    rows = b"".join(b"\x00" + row for row in _medal_mask(size, label))
     return (b"\x89PNG\r\n\x1a\n"
             + _chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 3, 0, 0, 0))
             + _chunk(b"PLTE", bytes(v for rgb in palette for v in rgb))
@@ -131,31 +135,63 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-@functools.lru_cache(maxsize=8)
-def _medal_mask(size: int) -> tuple[bytes, ...]:
-    """Palette index per pixel, row by row; the shape depends on the size only, so it is drawn once per size."""
+@functools.lru_cache(maxsize=64)
+def _medal_mask(size: int, label: str) -> tuple[bytes, ...]:
+    """Palette index per pixel, row by row, filled span by span (scanlines); drawn once per size and label.
+
+    Indexes: 0 transparent, 1 rim, 2 disc, 3 ring, 4 star. Coordinates run from -0.5 to 0.5 across the image.
+    """
     star = _star(0.30, 0.13)
+    digits = _segments(label)
     rows = []
     for y in range(size):
+        v = (y + 0.5) / size - 0.5
         row = bytearray(size)
-        for x in range(size):
-            u, v = (x + 0.5) / size - 0.5, (y + 0.5) / size - 0.5
-            r = math.hypot(u, v)
-            row[x] = (0 if r > 0.48 else 1 if r > 0.43 else 3 if 0.36 < r < 0.39
-                      else 4 if r < 0.3 and _inside(star, u, v) else 2)
+        for radius, index in ((0.48, 1), (0.43, 2), (0.39, 3), (0.36, 2)):
+            if abs(v) < radius:
+                half = math.sqrt(radius * radius - v * v)
+                _fill(row, size, -half, half, index)
+        if label:
+            for left, top, right, bottom in digits:
+                if top <= v <= bottom:
+                    _fill(row, size, left, right, 4)
+        else:
+            crossings = sorted(x1 + (v - y1) * (x2 - x1) / (y2 - y1) for (x1, y1), (x2, y2)
+                               in zip(star, star[1:] + star[:1], strict=True) if (y1 > v) != (y2 > v))
+            for left, right in zip(crossings[::2], crossings[1::2], strict=True):  # even-odd rule
+                _fill(row, size, left, right, 4)
         rows.append(bytes(row))
     return tuple(rows)
+
+
+def _fill(row: bytearray, size: int, left: float, right: float, index: int) -> None:
+    """Set the pixels whose centres lie between `left` and `right` (image coordinates) to `index`."""
+    first = max(0, math.ceil((left + 0.5) * size - 0.5))
+    last = min(size - 1, math.floor((right + 0.5) * size - 0.5))
+    if last >= first:
+        row[first:last + 1] = bytes([index]) * (last - first + 1)
+
+
+SEGMENTS: Final = {"0": "abcdef", "1": "bc", "2": "abdeg", "3": "abcdg", "4": "bcfg", "5": "acdfg", "6": "acdefg",
+                   "7": "abc", "8": "abcdefg", "9": "abcdfg"}
+"""Seven-segment digits: a top, b/c right, d bottom, e/f left, g middle."""
+
+
+def _segments(label: str, width: float = 0.16, height: float = 0.30, thick: float = 0.045,
+              gap: float = 0.05) -> list[tuple[float, float, float, float]]:
+    """Rectangles (left, top, right, bottom) drawing `label` in seven-segment digits, centred."""
+    total = len(label) * width + max(len(label) - 1, 0) * gap
+    rectangles = []
+    for n, char in enumerate(label):
+        x, y, mid = -total / 2 + n * (width + gap), -height / 2, 0.0
+        shapes = {"a": (x, y, x + width, y + thick), "d": (x, -y - thick, x + width, -y),
+                  "g": (x, mid - thick / 2, x + width, mid + thick / 2),
+                  "b": (x + width - thick, y, x + width, mid), "c": (x + width - thick, mid, x + width, -y),
+                  "f": (x, y, x + thick, mid), "e": (x, mid, x + thick, -y)}
+        rectangles += [shapes[segment] for segment in SEGMENTS.get(char, "")]
+    return rectangles
 
 
 def _star(outer: float, inner: float) -> list[tuple[float, float]]:
     return [((outer if i % 2 == 0 else inner) * math.sin(i * math.pi / 5),
              -(outer if i % 2 == 0 else inner) * math.cos(i * math.pi / 5)) for i in range(10)]
-
-
-def _inside(polygon: list[tuple[float, float]], x: float, y: float) -> bool:
-    """Even-odd rule: a ray to the right crosses the outline an odd number of times."""
-    inside = False
-    for (x1, y1), (x2, y2) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
-        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
-            inside = not inside
-    return inside
