@@ -134,7 +134,7 @@ def _activity_entries(plan: CoursePlan, site: Site, activity: Activity, pool: Fi
         files = []
     else:
         body, files = _scorm_activity(plan, activity, pool)
-        grade_items = [act.grade_item(plan, activity, Decimal(100), Decimal(0))]
+        grade_items = [act.grade_item(plan, activity, Decimal(1), Decimal(0))]  # one learning object completed
     yield from act.activity_files(plan, activity, body, act.inforef(files, categories),
                                   _skills(job, activity.outcome_ids), framework, grade_items)
 
@@ -146,7 +146,8 @@ def _scorm_activity(plan: CoursePlan, activity: Activity, pool: FilePool) -> tup
     ids = [pool.add(activity.context_id, "mod_scorm", "package", 0, SCORM_PACKAGE, package)]
     ids += [pool.add(activity.context_id, "mod_scorm", "content", 0, entry.name, entry.data) for entry in files]
     intro = paragraphs(job.gettext("Rate yourself against the competence profile, see your gaps and the units "
-                                   "that close them. Your answers stay in your browser."))
+                                   "that close them. Your ratings are kept with your attempt, so you can come back "
+                                   "and compare."))
     title = job.gettext("Self-assessment: where do you stand?")
     items = [act.ScormItem("ITEM-SELF-ASSESSMENT", title, SELF_ASSESSMENT_LAUNCH)]
     body = act.scorm_xml(plan, activity, intro, SCORM_PACKAGE, hashlib.sha1(package).hexdigest(),

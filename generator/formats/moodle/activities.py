@@ -19,6 +19,7 @@ BACKUP_VERSION: Final = 2022112800
 BACKUP_RELEASE: Final = "4.1"
 COMPLETION_AUTOMATIC: Final = 2
 SCORM_STATUS_COMPLETED: Final = 4
+GRADE_SCOES: Final = 0
 """mod_scorm's completionstatusrequired bit for "completed" (2 is "passed")."""
 # Review options: what a learner sees during the attempt, right after it, later while open, after close
 # (mod/quiz/classes/question/display_options.php: 0x10000, 0x01000, 0x00100, 0x00010).
@@ -184,7 +185,8 @@ def scorm_xml(plan: CoursePlan, activity: Activity, intro: str, reference: str, 
             datas, _empty_sco_children()[1:]))
     return _activity(activity, node("scorm", activity.instance_id, leaves(
         ("name", activity.title), ("scormtype", "local"), ("reference", reference), ("intro", intro),
-        ("introformat", 1), ("version", "SCORM_1.2"), ("maxgrade", 100), ("grademethod", 1), ("whatgrade", 0),
+        # Graded by learning objects completed (GRADESCOES): a self-assessment is finished, never marked.
+        ("introformat", 1), ("version", "SCORM_1.2"), ("maxgrade", 1), ("grademethod", GRADE_SCOES), ("whatgrade", 0),
         ("maxattempt", 0), ("forcecompleted", 0), ("forcenewattempt", 0), ("lastattemptlock", 0),
         ("masteryoverride", 1), ("displayattemptstatus", 1), ("displaycoursestructure", 0), ("updatefreq", 0),
         ("sha1hash", sha1), ("md5hash", ""), ("revision", 1), ("launch", base + 2), ("skipview", 2), ("hidebrowse", 1),
