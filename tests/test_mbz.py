@@ -12,9 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 
 from generator.build import PACKAGERS, BuildResult, build_project
+from generator.cli import cli
 from generator.formats.moodle.badges import badge_png
 from generator.load.project import load_project
 from generator.validate import validate_bytes
@@ -357,3 +359,26 @@ def test_validate_refuses_names_longer_than_moodle_stores(backup: dict[str, byte
     section = backup["sections/section_2/section.xml"].replace(b"<name>U01 Basics</name>",
                                                                b"<name>" + b"x" * 256 + b"</name>")
     assert codes(repack({**backup, "sections/section_2/section.xml": section})) == ["CUR458"]
+
+
+# --- wiring and golden files --------------------------------------------------------------------------------
+
+def test_build_and_validate_commands_handle_mbz(tmp_path: Path) -> None:
+    runner = CliRunner()
+    built = runner.invoke(cli, ["build", str(PROJECTS / "minimal"), "--format", "mbz", "--out", str(tmp_path),
+                                "--schemas", str(SCHEMAS)])
+    assert built.exit_code == 0, built.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-mbz.mbz"]  # the programme by default
+    checked = runner.invoke(cli, ["validate", str(tmp_path / "demo-mbz.mbz"), "--schemas", str(SCHEMAS)])
+    assert checked.exit_code == 0 and "Moodle 4.1 course backup" in checked.output
+
+
+@pytest.mark.parametrize("name", ["moodle_backup.xml", "sections/section_2/section.xml", "course/course.xml",
+                                  "completion.xml"])
+def test_backup_files_match_golden_files(backup: dict[str, bytes], name: str, update_golden: bool) -> None:
+    golden = GOLDEN_REFERENCE.parent / f"programme-demo.{name.replace('/', '.')}"
+    if update_golden:
+        golden.write_bytes(backup[name])
+    assert golden.exists(), f"missing golden file {golden}; run pytest --update-golden and review the diff"
+    assert etree.canonicalize(backup[name].decode(), strip_text=True) == etree.canonicalize(
+        golden.read_text(encoding="utf-8"), strip_text=True), golden.name
