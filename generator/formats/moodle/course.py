@@ -13,6 +13,7 @@ from generator.formats.moodle.plan import (
     COURSE_CONTEXT,
     COURSE_GRADE_CATEGORY,
     COURSE_ID,
+    SYSTEM_CONTEXT,
     TOP_CATEGORY,
     CoursePlan,
 )
@@ -60,7 +61,7 @@ def moodle_backup_xml(plan: CoursePlan, filename: str) -> etree._Element:
                 ("original_course_id", COURSE_ID), ("original_course_format", "topics"),
                 ("original_course_fullname", job.title), ("original_course_shortname", shortname(plan)),
                 ("original_course_startdate", plan.timestamp), ("original_course_enddate", 0),
-                ("original_course_contextid", COURSE_CONTEXT), ("original_system_contextid", 0)),
+                ("original_course_contextid", COURSE_CONTEXT), ("original_system_contextid", SYSTEM_CONTEXT)),
         E.details(E.detail(*leaves(("type", "course"), ("format", "moodle2"), ("interactive", 1), ("mode", MODE_GENERAL),
                                    ("execution", 1), ("executiontime", 0)), backup_id=backup_id)),
         E.contents(E.activities(*activities), E.sections(*sections),

@@ -17,7 +17,9 @@ from generator.render.site import Page, Site
 
 ModName = Literal["page", "url", "forum", "quiz", "scorm"]
 COURSE_ID: Final = 1
-COURSE_CONTEXT: Final = 1
+SYSTEM_CONTEXT: Final = 1
+"""The system context's id, as on every Moodle site; restore maps it to the target site's."""
+COURSE_CONTEXT: Final = 2
 MODULE_CONTEXT_BASE: Final = 100
 """A module's context id is this plus its course module id, so it never meets the course context."""
 TOP_CATEGORY: Final = 1
