@@ -209,6 +209,10 @@ def test_quiz_total_is_the_sum_of_marks_and_the_pass_grade_follows_pass_mark(bac
         assert item is not None and Decimal(item.findtext("gradepass") or "0") == (
             sum(marks) * pass_marks[quiz.findtext("name", "")] / 100)
         assert quiz.findtext("shuffleanswers") == "1" and int(quiz.findtext("reviewrightanswer") or "0") > 0
+        bands = sorted((Decimal(f.findtext("mingrade") or "0"), Decimal(f.findtext("maxgrade") or "0"))
+                       for f in quiz.iter("feedback"))
+        assert bands == [(Decimal(0), Decimal(item.findtext("gradepass") or "0")),
+                         (Decimal(item.findtext("gradepass") or "0"), sum(marks) + 1)]
 
 
 def test_each_unit_has_its_own_question_category(backup: dict[str, bytes]) -> None:

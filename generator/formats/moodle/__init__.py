@@ -128,7 +128,9 @@ def _activity_entries(plan: CoursePlan, site: Site, activity: Activity, pool: Fi
                                        "(%(passing)s marks).") % {
             "count": len(quiz.questions), "total": plain_decimal(total), "mark": quiz.pass_mark,
             "passing": plain_decimal(passing)})
-        body = act.quiz_xml(plan, activity, quiz, intro, bank.slots.get(activity.unit.code, []))
+        passed = paragraphs(job.gettext("Passed: you have reached the pass mark of this unit's quiz."))
+        not_passed = paragraphs(job.gettext("Not passed yet: review the lessons of this unit, then try again."))
+        body = act.quiz_xml(plan, activity, quiz, intro, bank.slots.get(activity.unit.code, []), passed, not_passed)
         categories = [TOP_CATEGORY, plan.unit_category(activity.unit)]
         grade_items = [act.grade_item(plan, activity, total, passing)]
         files = []

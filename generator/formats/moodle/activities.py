@@ -113,9 +113,15 @@ def pass_grade(quiz: Quiz) -> Decimal:
     return quiz_total(quiz) * quiz.pass_mark / 100
 
 
-def quiz_xml(plan: CoursePlan, activity: Activity, quiz: Quiz, intro: str, slots: list[QuizSlot]) -> etree._Element:
-    """The quiz with one question per slot; its grade is its total of marks, so marks and grades read the same."""
+def quiz_xml(plan: CoursePlan, activity: Activity, quiz: Quiz, intro: str, slots: list[QuizSlot],
+             passed: str, not_passed: str) -> etree._Element:
+    """The quiz with one question per slot; its grade is its total of marks, so marks and grades read the same.
+
+    Overall feedback has two bands split at the pass grade (Moodle's bands include their lower bound and
+    exclude their upper one, so the top band ends one above the maximum).
+    """
     total = quiz_total(quiz)
+    feedback = [(passed, pass_grade(quiz), total + 1), (not_passed, Decimal(0), pass_grade(quiz))]
     instances = [node("question_instance", activity.instance_id * 1000 + s.slot, leaves(
         ("quizid", activity.instance_id), ("slot", s.slot), ("page", s.slot), ("displaynumber", None),
         ("requireprevious", 0), ("maxmark", decimal(s.mark))),
@@ -140,9 +146,9 @@ def quiz_xml(plan: CoursePlan, activity: Activity, quiz: Quiz, intro: str, slots
         E.question_instances(*instances),
         E.sections(node("section", activity.instance_id, leaves(("firstslot", 1), ("heading", ""),
                                                                 ("shufflequestions", 0)))),
-        E.feedbacks(node("feedback", activity.instance_id, leaves(
-            ("feedbacktext", ""), ("feedbacktextformat", 1), ("mingrade", decimal(0, 5)),
-            ("maxgrade", decimal(total + 1, 5))))),
+        E.feedbacks(*[node("feedback", activity.instance_id * 10 + n, leaves(
+            ("feedbacktext", text), ("feedbacktextformat", 1), ("mingrade", decimal(low, 5)),
+            ("maxgrade", decimal(high, 5)))) for n, (text, low, high) in enumerate(feedback, start=1)]),
         E.overrides(), E.grades(), E.attempts()))
 
 
