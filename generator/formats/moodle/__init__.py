@@ -9,6 +9,8 @@ badges, files (the file pool) and content (page HTML).
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import ClassVar
@@ -144,9 +146,10 @@ def _activity_entries(plan: CoursePlan, site: Site, activity: Activity, pool: Fi
 def _scorm_activity(plan: CoursePlan, activity: Activity, pool: FilePool) -> tuple[etree._Element, list[int]]:
     """The self-assessment as a SCORM activity: the package in `package`, its files unpacked in `content`."""
     job = plan.job
-    package, files = _self_assessment_package(job.course, job.lang)
+    package = _self_assessment_package(job.course, job.lang)
     ids = [pool.add(activity.context_id, "mod_scorm", "package", 0, SCORM_PACKAGE, package)]
-    ids += [pool.add(activity.context_id, "mod_scorm", "content", 0, entry.name, entry.data) for entry in files]
+    ids += [pool.add(activity.context_id, "mod_scorm", "content", 0, entry.name, entry.data)
+            for entry in _unpacked(package)]
     intro = paragraphs(job.gettext("Rate yourself against the competence profile, see your gaps and the units "
                                    "that close them. Your ratings are kept with your attempt, so you can come back "
                                    "and compare."))
@@ -160,8 +163,15 @@ def _scorm_activity(plan: CoursePlan, activity: Activity, pool: FilePool) -> tup
 SELF_ASSESSMENT_LAUNCH = "self-assessment.html"
 
 
-def _self_assessment_package(course: Curriculum, lang: str | None) -> tuple[bytes, list[ZipEntry]]:
-    """The self-assessment as a SCORM 1.2 package of one SCO (zip bytes, and its files as unpacked).
+def _unpacked(package: bytes) -> list[ZipEntry]:
+    """The files of a SCORM package as mod_scorm unpacks them into its `content` area (our own zip: trusted)."""
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        return [ZipEntry(info.filename, archive.read(info)) for info in sorted(archive.infolist(), key=lambda i: i.filename)
+                if not info.is_dir()]
+
+
+def _self_assessment_package(course: Curriculum, lang: str | None) -> bytes:
+    """The self-assessment as a SCORM 1.2 package of one SCO, as zip bytes.
 
     Built with the SCORM 1.2 packager's manifest vocabulary and the `package` rendering, so it runs with
     our theme and runtime in Moodle's SCORM player. (A standalone builder for this package is being added
@@ -183,8 +193,7 @@ def _self_assessment_package(course: Curriculum, lang: str | None) -> tuple[byte
     wanted = [page.path, *(p for p in site.support_files() if p.startswith("assets/"))]
     files = [ZipEntry(path, site.files[path]) for path in sorted(wanted)]
     manifest_bytes = etree.tostring(manifest, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    package = build_zip([ZipEntry("imsmanifest.xml", manifest_bytes), *files], source_date_epoch())
-    return package, [ZipEntry("imsmanifest.xml", manifest_bytes), *files]
+    return build_zip([ZipEntry("imsmanifest.xml", manifest_bytes), *files], source_date_epoch())
 
 
 def _profile_site(site: Site, page_path: str) -> Site:
