@@ -12,6 +12,7 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
 
@@ -67,8 +68,9 @@ class MoodleBackup:
         yield from course_entries(plan, paragraphs(job.description), _skills(job, (o.id for o in job.outcomes)),
                                   framework, all_category_ids(plan))
         yield from section_entries(plan)
+        pages = plan.by_page()
         for activity in plan.activities:
-            yield from _activity_entries(plan, site, activity, pool, bank, framework)
+            yield from _activity_entries(plan, site, activity, pool, bank, framework, pages)
         yield ZipEntry("questions.xml", serialise(questions))
         yield ZipEntry("badges.xml", serialise(badges_xml(plan, plan_badges(plan, job.gettext), pool)))
         yield from root_entries(plan)
@@ -101,49 +103,63 @@ def _skills(job: Job, outcome_ids: Iterable[str]) -> list[str]:
     return sorted(skills & set(order), key=order.index)
 
 
+@dataclass(frozen=True, slots=True)
+class _Module:
+    """What one activity's own XML needs besides the common activity files."""
+
+    body: etree._Element
+    file_ids: list[int] = field(default_factory=list)
+    category_ids: list[int] = field(default_factory=list)
+    grade_items: list[etree._Element] = field(default_factory=list)
+
+
 def _activity_entries(plan: CoursePlan, site: Site, activity: Activity, pool: FilePool, bank: QuestionBank,
-                      framework: str) -> Iterator[ZipEntry]:
-    job = plan.job
-    categories: list[int] = []
-    grade_items: list[etree._Element] = []
-    pages = plan.by_page()
+                      framework: str, pages: dict[str, Activity]) -> Iterator[ZipEntry]:
     if activity.modname == "page":
-        assert activity.page is not None
-        content, files = page_content(site, activity.page, activity, pool,
-                                      lambda ident: pages[ident].cmid if ident in pages else None)
-        body = act.page_xml(plan, activity, content)
+        module = _page(plan, site, activity, pool, pages)
     elif activity.modname == "url":
         assert activity.reading is not None
-        body = act.url_xml(plan, activity, paragraphs(activity.reading.note))
-        files = []
+        module = _Module(act.url_xml(plan, activity, paragraphs(activity.reading.note)))
     elif activity.modname == "forum":
-        assert activity.unit is not None and activity.unit.unit.discussion is not None
-        invitation = job.gettext("In this programme learners are also teachers: share what works in your cluster, and "
-                                 "answer at least one colleague from another country.")
-        body = act.forum_xml(plan, activity, paragraphs(activity.unit.unit.discussion.prompt, invitation))
-        files = []
+        module = _forum(plan, activity)
     elif activity.modname == "quiz":
-        assert activity.unit is not None and activity.unit.quiz is not None
-        quiz = activity.unit.quiz
-        total, passing = act.quiz_total(quiz), act.pass_grade(quiz)
-        intro = paragraphs(job.gettext("%(count)s questions, %(total)s marks. You pass with %(mark)s %% "
-                                       "(%(passing)s marks).") % {
-            "count": len(quiz.questions), "total": plain_decimal(total), "mark": quiz.pass_mark,
-            "passing": plain_decimal(passing)})
-        passed = paragraphs(job.gettext("Passed: you have reached the pass mark of this unit's quiz."))
-        not_passed = paragraphs(job.gettext("Not passed yet: review the lessons of this unit, then try again."))
-        body = act.quiz_xml(plan, activity, quiz, intro, bank.slots.get(activity.unit.code, []), passed, not_passed)
-        categories = [TOP_CATEGORY, plan.unit_category(activity.unit)]
-        grade_items = [act.grade_item(plan, activity, total, passing)]
-        files = []
+        module = _quiz(plan, activity, bank)
     else:
-        body, files = _scorm_activity(plan, activity, pool)
-        grade_items = [act.grade_item(plan, activity, Decimal(1), Decimal(0))]  # one learning object completed
-    yield from act.activity_files(plan, activity, body, act.inforef(files, categories),
-                                  _skills(job, activity.outcome_ids), framework, grade_items)
+        module = _scorm_activity(plan, activity, pool)
+    yield from act.activity_files(plan, activity, module.body, act.inforef(module.file_ids, module.category_ids),
+                                  _skills(plan.job, activity.outcome_ids), framework, module.grade_items)
 
 
-def _scorm_activity(plan: CoursePlan, activity: Activity, pool: FilePool) -> tuple[etree._Element, list[int]]:
+def _page(plan: CoursePlan, site: Site, activity: Activity, pool: FilePool, pages: dict[str, Activity]) -> _Module:
+    assert activity.page is not None
+    content, files = page_content(site, activity.page, activity, pool,
+                                  lambda ident: pages[ident].cmid if ident in pages else None)
+    return _Module(act.page_xml(plan, activity, content), files)
+
+
+def _forum(plan: CoursePlan, activity: Activity) -> _Module:
+    assert activity.unit is not None and activity.unit.unit.discussion is not None
+    invitation = plan.job.gettext("In this programme learners are also teachers: share what works in your cluster, "
+                                  "and answer at least one colleague from another country.")
+    return _Module(act.forum_xml(plan, activity, paragraphs(activity.unit.unit.discussion.prompt, invitation)))
+
+
+def _quiz(plan: CoursePlan, activity: Activity, bank: QuestionBank) -> _Module:
+    assert activity.unit is not None and activity.unit.quiz is not None
+    job, quiz = plan.job, activity.unit.quiz
+    total, passing = act.quiz_total(quiz), act.pass_grade(quiz)
+    intro = paragraphs(job.gettext("%(count)s questions, %(total)s marks. You pass with %(mark)s %% "
+                                   "(%(passing)s marks).") % {
+        "count": len(quiz.questions), "total": plain_decimal(total), "mark": quiz.pass_mark,
+        "passing": plain_decimal(passing)})
+    passed = paragraphs(job.gettext("Passed: you have reached the pass mark of this unit's quiz."))
+    not_passed = paragraphs(job.gettext("Not passed yet: review the lessons of this unit, then try again."))
+    body = act.quiz_xml(plan, activity, quiz, intro, bank.slots.get(activity.unit.code, []), passed, not_passed)
+    return _Module(body, category_ids=[TOP_CATEGORY, plan.unit_category(activity.unit)],
+                   grade_items=[act.grade_item(plan, activity, total, passing)])
+
+
+def _scorm_activity(plan: CoursePlan, activity: Activity, pool: FilePool) -> _Module:
     """The self-assessment as a SCORM activity: the package in `package`, its files unpacked in `content`."""
     job = plan.job
     package = _self_assessment_package(job.course, job.lang)
@@ -157,7 +173,8 @@ def _scorm_activity(plan: CoursePlan, activity: Activity, pool: FilePool) -> tup
     items = [act.ScormItem("ITEM-SELF-ASSESSMENT", title, SELF_ASSESSMENT_LAUNCH)]
     body = act.scorm_xml(plan, activity, intro, SCORM_PACKAGE, hashlib.sha1(package).hexdigest(),
                          "MANIFEST-SELF-ASSESSMENT", ("ORG-SELF-ASSESSMENT", title), items)
-    return body, ids
+    # Graded by learning objects completed: one, once the learner finishes the self-assessment.
+    return _Module(body, ids, grade_items=[act.grade_item(plan, activity, Decimal(1), Decimal(0))])
 
 
 SELF_ASSESSMENT_LAUNCH = "self-assessment.html"
