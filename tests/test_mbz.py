@@ -386,3 +386,11 @@ def test_backup_files_match_golden_files(backup: dict[str, bytes], name: str, up
     assert golden.exists(), f"missing golden file {golden}; run pytest --update-golden and review the diff"
     assert etree.canonicalize(backup[name].decode(), strip_text=True) == etree.canonicalize(
         golden.read_text(encoding="utf-8"), strip_text=True), golden.name
+
+
+def test_no_text_in_the_backup_links_to_a_file_moodle_would_not_find(backup: dict[str, bytes]) -> None:
+    allowed = re.compile(r"(https?:|mailto:|#|@@PLUGINFILE@@/|\$@PAGEVIEWBYID\*\d+@\$)")
+    targets = {target for name, data in backup.items() if name.endswith(".xml")
+               for element in etree.fromstring(data).iter() if element.text
+               for target in re.findall(r'(?:href|src)="([^"]*)"', element.text)}
+    assert targets and {t for t in targets if not allowed.match(t)} == set()

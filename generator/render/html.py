@@ -177,7 +177,8 @@ class _Renderer:
         self._page("index.html", "overview.html", Page("index.html", self.programme.id, self.programme.title,
                                                          "overview", None), self._overview_context())
         home_unit = self.course.units_in_order()[0].code if self.course.units else None
-        if self.course.competences and (self.style != "package" or home_unit in self.included_units):
+        # A Moodle backup carries the self-assessment as a SCORM package of its own, rendered in the package style
+        if self.course.competences and (self.style == "cc" or self.style == "package" and home_unit in self.included_units):
             self._self_assessment(home_unit)
         for unit in self.units:
             self._unit(unit)
