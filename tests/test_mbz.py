@@ -394,3 +394,14 @@ def test_no_text_in_the_backup_links_to_a_file_moodle_would_not_find(backup: dic
                for element in etree.fromstring(data).iter() if element.text
                for target in re.findall(r'(?:href|src)="([^"]*)"', element.text)}
     assert targets and {t for t in targets if not allowed.match(t)} == set()
+
+
+def test_activities_carry_authored_id_numbers_and_the_course_its_dates(backup: dict[str, bytes]) -> None:
+    idnumbers = {xml(backup, n).findtext("idnumber") for n in backup if n.endswith("/module.xml")}
+    assert {"demo-overview", "demo-self-assessment", "U01-about", "U01-quiz", "U01-forum", "U01-reading-1"} <= idnumbers
+    lessons = {lesson.id for unit in load_project(PROJECTS / "minimal")[0].units for lesson in unit.lessons}
+    assert lessons <= idnumbers
+    grade = xml(backup, one(backup, r"activities/quiz_\d+/grades.xml")).find(".//grade_item")
+    assert grade is not None and grade.findtext("idnumber") == "U01-quiz"
+    course = xml(backup, "course/course.xml")
+    assert (course.findtext("startdate"), course.findtext("enddate")) == ("1768435200", "1773532800")  # 15 Jan-15 Mar

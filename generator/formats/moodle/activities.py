@@ -64,7 +64,7 @@ def _module(plan: CoursePlan, activity: Activity) -> etree._Element:
     grade_item = 0 if activity.modname == "quiz" else None  # quizzes complete on their grade item passing
     return node("module", activity.cmid, leaves(
         ("modulename", activity.modname), ("sectionid", activity.section + 1), ("sectionnumber", activity.section),
-        ("idnumber", ""), ("added", plan.timestamp), ("score", 0), ("indent", 0), ("visible", 1),
+        ("idnumber", activity.idnumber), ("added", plan.timestamp), ("score", 0), ("indent", 0), ("visible", 1),
         ("visibleoncoursepage", 1), ("visibleold", 1), ("groupmode", 0), ("groupingid", 0),
         ("completion", COMPLETION_AUTOMATIC), ("completiongradeitemnumber", grade_item),
         ("completionpassgrade", activity.modname == "quiz"), ("completionview", activity.modname in ("page", "url")),
@@ -157,7 +157,7 @@ def grade_item(plan: CoursePlan, activity: Activity, grademax: Decimal, gradepas
     return node("grade_item", activity.cmid, leaves(
         ("categoryid", COURSE_GRADE_CATEGORY), ("itemname", activity.title), ("itemtype", "mod"),
         ("itemmodule", activity.modname), ("iteminstance", activity.instance_id), ("itemnumber", 0), ("iteminfo", None),
-        ("idnumber", ""), ("calculation", None), ("gradetype", 1), ("grademax", decimal(grademax, 5)),
+        ("idnumber", activity.idnumber), ("calculation", None), ("gradetype", 1), ("grademax", decimal(grademax, 5)),
         ("grademin", decimal(0, 5)), ("scaleid", None), ("outcomeid", None), ("gradepass", decimal(gradepass, 5)),
         ("multfactor", decimal(1, 5)), ("plusfactor", decimal(0, 5)), ("aggregationcoef", decimal(0, 5)),
         ("aggregationcoef2", decimal(0, 5)), ("weightoverride", 0), ("sortorder", activity.cmid + 1), ("display", 0),

@@ -60,7 +60,7 @@ def moodle_backup_xml(plan: CoursePlan, filename: str) -> etree._Element:
                 ("original_site_identifier_hash", hashlib.md5(job.programme.id.encode()).hexdigest()),
                 ("original_course_id", COURSE_ID), ("original_course_format", "topics"),
                 ("original_course_fullname", job.title), ("original_course_shortname", shortname(plan)),
-                ("original_course_startdate", plan.timestamp), ("original_course_enddate", 0),
+                ("original_course_startdate", plan.timestamp), ("original_course_enddate", plan.end),
                 ("original_course_contextid", COURSE_CONTEXT), ("original_system_contextid", SYSTEM_CONTEXT)),
         E.details(E.detail(*leaves(("type", "course"), ("format", "moodle2"), ("interactive", 1), ("mode", MODE_GENERAL),
                                    ("execution", 1), ("executiontime", 0)), backup_id=backup_id)),
@@ -81,7 +81,7 @@ def course_entries(plan: CoursePlan, summary: str, competency_ids: list[str], fr
     course = node("course", COURSE_ID, leaves(
         ("shortname", shortname(plan)), ("fullname", job.title), ("idnumber", job.ident), ("summary", summary),
         ("summaryformat", 1), ("format", "topics"), ("showgrades", 1), ("newsitems", 0), ("startdate", plan.timestamp),
-        ("enddate", 0), ("marker", 0), ("maxbytes", 0), ("legacyfiles", 0), ("showreports", 0), ("visible", 1),
+        ("enddate", plan.end), ("marker", 0), ("maxbytes", 0), ("legacyfiles", 0), ("showreports", 0), ("visible", 1),
         ("groupmode", 0), ("groupmodeforce", 0), ("defaultgroupingid", 0), ("lang", ""), ("theme", ""),
         ("timecreated", plan.timestamp), ("timemodified", plan.timestamp), ("requested", 0),
         ("showactivitydates", 1), ("showcompletionconditions", 1), ("pdfexportfont", None), ("enablecompletion", 1),

@@ -6,6 +6,7 @@ numbered in course order, from the authored order of units, lessons and case stu
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ class Activity:
     reading: Reading | None = None
     outcome_ids: tuple[str, ...] = ()
     """Outcomes it teaches or assesses; its competencies are the skills they develop."""
+    idnumber: str = ""
+    """The activity's ID number in Moodle (and its grade item's), from authored ids: `U02-L3`, `U02-quiz` …"""
 
     @property
     def instance_id(self) -> int:
@@ -79,6 +82,8 @@ class CoursePlan:
     sections: tuple[Section, ...]
     timestamp: int
     """The programme's release date as a Unix time: every time field of the backup, so builds never read the clock."""
+    end: int
+    """The course end date: the release date plus the programme's duration; 0 (none) for a unit's backup."""
 
     @property
     def activities(self) -> tuple[Activity, ...]:
@@ -97,17 +102,30 @@ def plan_course(job: Job, site: Site, section_summary: dict[str, str], overview_
     """Number sections and activities in course order; `section_summary` is each unit's summary HTML by code."""
     counter = iter(range(1, 100_000))
     overview = site.page(job.programme.id, "overview")
-    general = [Activity(next(counter), "page", job.gettext("Programme overview"), 0, None, overview)]
+    general = [Activity(next(counter), "page", job.gettext("Programme overview"), 0, None, overview,
+                        idnumber=f"{job.programme.id}-overview")]
     if job.course.competences:
         general.append(Activity(next(counter), "scorm", job.gettext("Self-assessment: where do you stand?"), 0, None,
-                                outcome_ids=tuple(o.id for o in job.outcomes)))
+                                outcome_ids=tuple(o.id for o in job.outcomes), idnumber=f"{job.programme.id}-self-assessment"))
     sections = [Section(0, None, overview_summary, tuple(general))]
     for number, unit in enumerate(job.units, start=1):
         sections.append(Section(number, f"{unit.code} {unit.unit.title}", section_summary[unit.code],
                                 tuple(_unit_activities(job, site, unit, number, counter)), unit))
     date = job.programme.date
-    stamp = int(datetime.datetime(date.year, date.month, date.day, tzinfo=datetime.UTC).timestamp())
-    return CoursePlan(job, tuple(sections), stamp)
+    # A unit runs in some months of the programme, which a course restored on its own does not know: no end date.
+    end = _unix(_add_months(date, job.programme.duration_months)) if job.scope == "programme" else 0
+    return CoursePlan(job, tuple(sections), _unix(date), end)
+
+
+def _unix(date: datetime.date) -> int:
+    return int(datetime.datetime(date.year, date.month, date.day, tzinfo=datetime.UTC).timestamp())
+
+
+def _add_months(date: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (the month's last day where it is shorter)."""
+    index = date.month - 1 + months
+    year, month = date.year + index // 12, index % 12 + 1
+    return date.replace(year=year, month=month, day=min(date.day, calendar.monthrange(year, month)[1]))
 
 
 def _unit_activities(job: Job, site: Site, unit: UnitSource, number: int, counter: Iterator[int]) -> list[Activity]:
@@ -119,16 +137,17 @@ def _unit_activities(job: Job, site: Site, unit: UnitSource, number: int, counte
         title = (job.gettext("About this unit") if page.kind == "unit"
                  else job.gettext("Case study: %(title)s") % {"title": page.title} if page.kind == "case" else page.title)
         activities.append(Activity(next(counter), "page", title, number, unit, page,
-                                   outcome_ids=page.outcome_ids or unit_outcomes))
-    for reading in unit.unit.further_reading:
+                                   outcome_ids=page.outcome_ids or unit_outcomes,
+                                   idnumber=f"{unit.code}-about" if page.kind == "unit" else page.id))
+    for index, reading in enumerate(unit.unit.further_reading, start=1):
         activities.append(Activity(next(counter), "url",
                                    job.gettext("Further reading: %(title)s") % {"title": reading.title}, number, unit,
-                                   reading=reading, outcome_ids=unit_outcomes))
+                                   reading=reading, outcome_ids=unit_outcomes, idnumber=f"{unit.code}-reading-{index}"))
     if unit.quiz:
         assessed = tuple(sorted({o for q in unit.quiz.questions for o in q.outcome_ids}))
         activities.append(Activity(next(counter), "quiz", job.gettext("Quiz: %(title)s") % {"title": unit.quiz.title},
-                                   number, unit, outcome_ids=assessed))
+                                   number, unit, outcome_ids=assessed, idnumber=f"{unit.code}-quiz"))
     if unit.unit.discussion:
         activities.append(Activity(next(counter), "forum", unit.unit.discussion.title, number, unit,
-                                   outcome_ids=unit_outcomes))
+                                   outcome_ids=unit_outcomes, idnumber=f"{unit.code}-forum"))
     return activities
