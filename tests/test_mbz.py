@@ -20,7 +20,7 @@ from generator.cli import cli
 from generator.formats.moodle.badges import badge_png
 from generator.load.project import load_project
 from generator.validate import validate_bytes
-from helpers import PROJECTS, SHARED
+from helpers import PROJECTS, SHARED, MakeProject
 
 SCHEMAS = SHARED / "schemas"
 REFERENCE = SHARED / "moodle-reference" / "demo-course-backup"
@@ -405,3 +405,17 @@ def test_activities_carry_authored_id_numbers_and_the_course_its_dates(backup: d
     assert grades == {"U01-quiz", "U02-quiz"}
     course = xml(backup, "course/course.xml")
     assert (course.findtext("startdate"), course.findtext("enddate")) == ("1768435200", "1773532800")  # 15 Jan-15 Mar
+
+
+def test_names_longer_than_moodle_stores_are_cut_so_the_restore_goes_through(make_project: MakeProject,
+                                                                              tmp_path: Path) -> None:
+    long_title = "A very long lesson title " * 12
+    root = make_project()
+    lesson = root / "modules/01-basics/02-mapping.md"
+    lesson.write_text(re.sub(r"(?m)^title: .*$", f"title: {long_title.strip()}", lesson.read_text(), count=1))
+    result = build_project(root, tmp_path, ["mbz"], None, SCHEMAS)
+    assert result.ok, result.diagnostics
+    names = [xml(members(result.packages[0].path.read_bytes()), n).findtext("page/name") or ""
+             for n in members(result.packages[0].path.read_bytes()) if n.endswith("/page.xml")]
+    cut = [n for n in names if n.startswith("A very long")]
+    assert len(cut) == 1 and len(cut[0]) == 255 and cut[0].endswith("…")

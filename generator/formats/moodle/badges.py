@@ -18,7 +18,7 @@ from lxml import etree
 from markupsafe import escape
 
 from generator.formats.moodle.files import FilePool
-from generator.formats.moodle.plan import COURSE_CONTEXT, COURSE_ID, CoursePlan, Section
+from generator.formats.moodle.plan import COURSE_CONTEXT, COURSE_ID, CoursePlan, Section, fit_name
 from generator.formats.moodle.xml import E, leaves, node
 from generator.numbers import plain_decimal
 
@@ -59,14 +59,14 @@ def plan_badges(plan: CoursePlan, gettext: Callable[[str], str]) -> list[Badge]:
                               "%(points)s ECVET points, EQF level %(level)s. Learning outcomes: %(outcomes)s") % {
             "code": unit.code, "title": unit.title, "programme": job.programme.title,
             "points": plain_decimal(unit.ecvet_points), "level": unit.eqf_level, "outcomes": outcomes}
-        badges.append(Badge(index, gettext("Unit %(code)s: %(title)s") % {"code": unit.code, "title": unit.title},
+        badges.append(Badge(index, fit_name(gettext("Unit %(code)s: %(title)s") % {"code": unit.code, "title": unit.title}),
                             description, gettext("Badge of unit %(code)s") % {"code": unit.code},
                             PALETTE[(index - 1) % len(PALETTE)], unit.code[1:], section))
     if job.scope == "unit":
         return badges  # the course is the unit: its badge already rewards completing it
     description = gettext("Awarded for completing the %(programme)s: %(points)s ECVET points, EQF level %(level)s.") % {
         "programme": job.programme.title, "points": plain_decimal(job.ecvet_points), "level": job.eqf_level}
-    badges.append(Badge(len(badges) + 1, job.programme.title, description,
+    badges.append(Badge(len(badges) + 1, fit_name(job.programme.title), description,
                         gettext("Badge of the %(programme)s") % {"programme": job.programme.title}, GOLD, "", None))
     return badges
 

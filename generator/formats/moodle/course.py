@@ -16,6 +16,7 @@ from generator.formats.moodle.plan import (
     SYSTEM_CONTEXT,
     TOP_CATEGORY,
     CoursePlan,
+    fit_name,
 )
 from generator.formats.moodle.xml import E, leaves, node, serialise
 
@@ -59,7 +60,7 @@ def moodle_backup_xml(plan: CoursePlan, filename: str) -> etree._Element:
                 ("original_wwwroot", "https://curriculum-compiler.invalid"),
                 ("original_site_identifier_hash", hashlib.md5(job.programme.id.encode()).hexdigest()),
                 ("original_course_id", COURSE_ID), ("original_course_format", "topics"),
-                ("original_course_fullname", job.title), ("original_course_shortname", shortname(plan)),
+                ("original_course_fullname", fit_name(job.title, 254)), ("original_course_shortname", shortname(plan)),
                 ("original_course_startdate", plan.timestamp), ("original_course_enddate", plan.end),
                 ("original_course_contextid", COURSE_CONTEXT), ("original_system_contextid", SYSTEM_CONTEXT)),
         E.details(E.detail(*leaves(("type", "course"), ("format", "moodle2"), ("interactive", 1), ("mode", MODE_GENERAL),
@@ -79,7 +80,7 @@ def course_entries(plan: CoursePlan, summary: str, competency_ids: list[str], fr
     """The course folder: the course record, its competencies and what restore reads beside them."""
     job = plan.job
     course = node("course", COURSE_ID, leaves(
-        ("shortname", shortname(plan)), ("fullname", job.title), ("idnumber", job.ident), ("summary", summary),
+        ("shortname", shortname(plan)), ("fullname", fit_name(job.title, 254)), ("idnumber", job.ident), ("summary", summary),
         ("summaryformat", 1), ("format", "topics"), ("showgrades", 1), ("newsitems", 0), ("startdate", plan.timestamp),
         ("enddate", plan.end), ("marker", 0), ("maxbytes", 0), ("legacyfiles", 0), ("showreports", 0), ("visible", 1),
         ("groupmode", 0), ("groupmodeforce", 0), ("defaultgroupingid", 0), ("lang", ""), ("theme", ""),

@@ -23,8 +23,15 @@ SYSTEM_CONTEXT: Final = 1
 COURSE_CONTEXT: Final = 2
 MODULE_CONTEXT_BASE: Final = 100
 """A module's context id is this plus its course module id, so it never meets the course context."""
+NAME_LIMIT: Final = 255
+"""Longest name Moodle stores for a section, an activity, a question or a badge (254 for a course's full name)."""
 TOP_CATEGORY: Final = 1
 COURSE_GRADE_CATEGORY: Final = 1
+
+
+def fit_name(text: str, limit: int = NAME_LIMIT) -> str:
+    """`text`, cut with an ellipsis if longer than Moodle stores (a longer name stops a restore half-way)."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,7 @@ class Activity:
     cmid: int
     modname: ModName
     title: str
+    """Its name in the course, at most NAME_LIMIT characters."""
     section: int
     """Section number: 0 for the programme, then one per unit in programme order."""
     unit: UnitSource | None
@@ -109,7 +117,7 @@ def plan_course(job: Job, site: Site, section_summary: dict[str, str], overview_
                                 outcome_ids=tuple(o.id for o in job.outcomes), idnumber=f"{job.programme.id}-self-assessment"))
     sections = [Section(0, None, overview_summary, tuple(general))]
     for number, unit in enumerate(job.units, start=1):
-        sections.append(Section(number, f"{unit.code} {unit.unit.title}", section_summary[unit.code],
+        sections.append(Section(number, fit_name(f"{unit.code} {unit.unit.title}"), section_summary[unit.code],
                                 tuple(_unit_activities(job, site, unit, number, counter)), unit))
     date = job.programme.date
     # A unit runs in some months of the programme, which a course restored on its own does not know: no end date.
@@ -136,18 +144,19 @@ def _unit_activities(job: Job, site: Site, unit: UnitSource, number: int, counte
             continue  # a SCORM activity in section 0
         title = (job.gettext("About this unit") if page.kind == "unit"
                  else job.gettext("Case study: %(title)s") % {"title": page.title} if page.kind == "case" else page.title)
-        activities.append(Activity(next(counter), "page", title, number, unit, page,
+        activities.append(Activity(next(counter), "page", fit_name(title), number, unit, page,
                                    outcome_ids=page.outcome_ids or unit_outcomes,
                                    idnumber=f"{unit.code}-about" if page.kind == "unit" else page.id))
     for index, reading in enumerate(unit.unit.further_reading, start=1):
         activities.append(Activity(next(counter), "url",
-                                   job.gettext("Further reading: %(title)s") % {"title": reading.title}, number, unit,
+                                   fit_name(job.gettext("Further reading: %(title)s") % {"title": reading.title}),
+                                   number, unit,
                                    reading=reading, outcome_ids=unit_outcomes, idnumber=f"{unit.code}-reading-{index}"))
     if unit.quiz:
         assessed = tuple(sorted({o for q in unit.quiz.questions for o in q.outcome_ids}))
-        activities.append(Activity(next(counter), "quiz", job.gettext("Quiz: %(title)s") % {"title": unit.quiz.title},
+        activities.append(Activity(next(counter), "quiz", fit_name(job.gettext("Quiz: %(title)s") % {"title": unit.quiz.title}),
                                    number, unit, outcome_ids=assessed, idnumber=f"{unit.code}-quiz"))
     if unit.unit.discussion:
-        activities.append(Activity(next(counter), "forum", unit.unit.discussion.title, number, unit,
+        activities.append(Activity(next(counter), "forum", fit_name(unit.unit.discussion.title), number, unit,
                                    outcome_ids=unit_outcomes, idnumber=f"{unit.code}-forum"))
     return activities

@@ -16,7 +16,7 @@ from fractions import Fraction
 from lxml import etree
 
 from generator.formats.moodle.activities import QuizSlot
-from generator.formats.moodle.plan import COURSE_CONTEXT, COURSE_ID, TOP_CATEGORY, CoursePlan
+from generator.formats.moodle.plan import COURSE_CONTEXT, COURSE_ID, TOP_CATEGORY, CoursePlan, fit_name
 from generator.formats.moodle.xml import E, Value, decimal, leaves, node
 from generator.model import Question, UnitSource
 from generator.numbers import plain_decimal
@@ -45,7 +45,7 @@ class QuestionBank:
             if unit.quiz is None:
                 continue
             entries = [self._entry(unit, index, q) for index, q in enumerate(unit.quiz.questions, start=1)]
-            title = f"{unit.code} {unit.unit.title}"
+            title = fit_name(f"{unit.code} {unit.unit.title}")
             info = self.gettext("Questions of the quiz of unit %(code)s.") % {"code": unit.code}
             categories.append(self._category(self.plan.unit_category(unit), title, info, TOP_CATEGORY,
                                              len(categories), entries))
