@@ -19,8 +19,9 @@ BACKUP_VERSION: Final = 2022112800
 BACKUP_RELEASE: Final = "4.1"
 COMPLETION_AUTOMATIC: Final = 2
 SCORM_STATUS_COMPLETED: Final = 4
-GRADE_SCOES: Final = 0
 """mod_scorm's completionstatusrequired bit for "completed" (2 is "passed")."""
+GRADE_SCOES: Final = 0
+"""mod_scorm's grade method "learning objects": the number of SCOs completed."""
 # Review options: what a learner sees during the attempt, right after it, later while open, after close
 # (mod/quiz/classes/question/display_options.php: 0x10000, 0x01000, 0x00100, 0x00010).
 REVIEW_ALL_TIMES: Final = 0x11110
@@ -51,7 +52,7 @@ def activity_files(plan: CoursePlan, activity: Activity, body: etree._Element, i
     yield ZipEntry(f"{folder}/calendar.xml", serialise(E.events()))
     yield ZipEntry(f"{folder}/completion.xml", serialise(E.completions(E.completionviews())))
     yield ZipEntry(f"{folder}/xapistate.xml", serialise(E.states()))
-    if activity.modname in ("forum", "quiz"):  # modules with advanced grading areas
+    if activity.modname == "forum":  # the one of our modules with an advanced grading area (whole-forum grading)
         yield ZipEntry(f"{folder}/grading.xml", serialise(E.areas()))
     yield ZipEntry(f"{folder}/competencies.xml", serialise(E.course_module_competencies(E.competencies(*[
         E.competency(*leaves(("idnumber", idnumber), ("ruleoutcome", 1), ("sortorder", index),
