@@ -60,7 +60,9 @@ def test_a_build_killed_midway_leaves_only_whole_packages(tmp_path: Path) -> Non
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # kill once the rebuild has replaced a few packages
-        changed = [p for p in out.iterdir() if p.stat().st_mtime_ns > time.time_ns() - 2_000_000_000]
+        # only final names: a temporary .part file can be renamed away between listing and stat
+        changed = [p for p in out.iterdir()
+                   if not p.name.startswith(".") and p.stat().st_mtime_ns > time.time_ns() - 2_000_000_000]
         if len(changed) >= 3 or process.poll() is not None:
             break
         time.sleep(0.01)
