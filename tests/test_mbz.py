@@ -419,3 +419,12 @@ def test_names_longer_than_moodle_stores_are_cut_so_the_restore_goes_through(mak
              for n in members(result.packages[0].path.read_bytes()) if n.endswith("/page.xml")]
     cut = [n for n in names if n.startswith("A very long")]
     assert len(cut) == 1 and len(cut[0]) == 255 and cut[0].endswith("…")
+
+
+def test_validate_caps_what_it_reads(backup: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.validate import backup as checker
+
+    monkeypatch.setattr(checker, "MAX_XML_BYTES", 1000)
+    assert "CUR457" in codes(repack(backup))
+    monkeypatch.setattr(checker, "MAX_TOTAL_BYTES", 10_000)
+    assert codes(repack(backup)) == ["CUR457"]

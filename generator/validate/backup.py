@@ -75,7 +75,7 @@ def check_backup(source: Path | bytes, label: str, diags: list[Diagnostic]) -> B
 def check_members(members: dict[str, bytes], label: str, diags: list[Diagnostic]) -> BackupFindings | None:
     """Validate the files of a Moodle backup already read from its archive (tar.gz, or a zip Moodle also restores).
 
-    Diagnostics: CUR451, CUR453, CUR454, CUR455, CUR456, CUR458, CUR403.
+    Diagnostics: CUR451, CUR453, CUR454, CUR455, CUR456, CUR457, CUR458, CUR403.
     """
     if MANIFEST not in members:
         diags.append(error("CUR451", f"'{MANIFEST}' is missing from the backup root", PurePosixPath(label),
@@ -84,6 +84,11 @@ def check_members(members: dict[str, bytes], label: str, diags: list[Diagnostic]
         return None
     trees: dict[str, etree._Element] = {}
     for name in sorted(n for n in members if n.endswith(".xml")):
+        if len(members[name]) > MAX_XML_BYTES:
+            diags.append(error("CUR457", f"'{name}' has {len(members[name]):,} bytes; XML files over "
+                                         f"{MAX_XML_BYTES:,} bytes are not parsed", PurePosixPath(f"{label}/{name}"),
+                               hint="Split the course: no Moodle backup file of a real course comes near this size."))
+            continue
         tree = parse_xml(members[name], PurePosixPath(f"{label}/{name}"), diags)
         if tree is not None:
             trees[name] = tree.getroot()
