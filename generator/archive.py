@@ -1,11 +1,13 @@
-"""Write stage: deterministic zip archives (sorted entries, fixed times and permissions), written atomically."""
+"""Write stage: deterministic zip and tar.gz archives (sorted entries, fixed times and permissions), written atomically."""
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import os
 import shutil
+import tarfile
 import tempfile
 import time
 import zipfile
@@ -50,6 +52,32 @@ def build_zip(entries: Iterable[ZipEntry], epoch: int | None = None) -> bytes:
             archive.writestr(zip_info(entry.name, epoch), entry.data, compress_type=zipfile.ZIP_DEFLATED,
                              compresslevel=9)
     return buffer.getvalue()
+
+
+def build_tar_gz(entries: Iterable[ZipEntry], epoch: int | None = None, first: str = "") -> bytes:
+    """A gzip-compressed ustar archive (what Moodle writes as .mbz): `first` leading, then sorted by name.
+
+    Every member gets the same time, owner 0:0 and mode 0644; the gzip header carries no name and time 0,
+    so the bytes depend on the entries alone.
+    """
+    ordered = sorted(entries, key=lambda e: (e.name != first, e.name))
+    names = [e.name for e in ordered]
+    if len(names) != len(set(names)):
+        raise ValueError(f"duplicate archive entries: {sorted({n for n in names if names.count(n) > 1})}")
+    tar_bytes = io.BytesIO()
+    with tarfile.open(fileobj=tar_bytes, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for entry in ordered:
+            info = tarfile.TarInfo(entry.name)
+            info.size = len(entry.data)
+            info.mtime = max(epoch or 0, ZIP_EPOCH_MIN)
+            info.mode = 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            archive.addfile(info, io.BytesIO(entry.data))
+    compressed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, compresslevel=9, mtime=0) as stream:
+        stream.write(tar_bytes.getvalue())
+    return compressed.getvalue()
 
 
 def write_atomically(path: Path, data: bytes) -> Path:

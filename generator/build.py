@@ -10,12 +10,13 @@ from typing import Final
 
 from lxml import etree
 
-from generator.archive import ZipEntry, build_zip, source_date_epoch, write_atomically, write_folder_atomically
+from generator.archive import ZipEntry, build_tar_gz, build_zip, source_date_epoch, write_atomically, write_folder_atomically
 from generator.checks import run_checks
 from generator.diagnostics import Diagnostic, error, sort_key
 from generator.formats.base import Job, Packager, Scope
 from generator.formats.imscc import CommonCartridge11, CommonCartridge13
 from generator.formats.imscp import ImsContentPackage
+from generator.formats.moodle import MoodleBackup
 from generator.formats.scorm12 import Scorm12
 from generator.formats.scorm2004 import Scorm2004
 from generator.formats.selfassessment import LABEL as SELF_ASSESSMENT_LABEL
@@ -31,7 +32,7 @@ from generator.render.site import Site
 from generator.validate import PackageReport, find_schemas, not_validated, validate_bytes
 
 PACKAGERS: Final[dict[str, Packager]] = {p.name: p for p in (
-    Scorm12(), Scorm2004(), CommonCartridge11(), CommonCartridge13(), ImsContentPackage())}
+    Scorm12(), Scorm2004(), CommonCartridge11(), CommonCartridge13(), ImsContentPackage(), MoodleBackup())}
 FORMATS: Final = (*PACKAGERS, SITE)
 """Every --format value: the packagers, and the static site (a folder, not a package)."""
 Progress = Callable[[int, int, str], None]
@@ -61,17 +62,21 @@ class BuildResult:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def plan_jobs(course: Curriculum, formats: Sequence[str], scope: Scope, unit_codes: Sequence[str] = (),
+def plan_jobs(course: Curriculum, formats: Sequence[str], scope: Scope | None, unit_codes: Sequence[str] = (),
               lang: str | None = None, global_objectives: bool = False,
               site_url: str | None = None) -> list[tuple[Packager, Job]]:
-    """Which packages to write: per unit where the format and scope allow, else one for the programme."""
+    """Which packages to write: per unit where the format and scope allow, else one for the programme.
+
+    Without a scope each format uses its own default (the first of its `scopes`).
+    """
     units = tuple(u for u in course.units_in_order() if not unit_codes or u.code in unit_codes)
     jobs = []
     for name in formats:
         if name not in PACKAGERS:
             continue
         packager = PACKAGERS[name]
-        if scope in packager.scopes and scope == "unit":
+        chosen = scope or packager.scopes[0]
+        if chosen in packager.scopes and chosen == "unit":
             jobs += [(packager, Job(course, (unit,), "unit", lang, global_objectives, site_url)) for unit in units]
         else:
             jobs.append((packager, Job(course, units, "programme", lang, global_objectives, site_url)))
@@ -85,10 +90,13 @@ def package_name(packager: Packager, job: Job) -> str:
 def package_bytes(packager: Packager, job: Job, site: Site, epoch: int | None) -> bytes:
     manifest = etree.tostring(packager.manifest(job, site), xml_declaration=True, encoding="UTF-8",
                               pretty_print=True)
-    return build_zip([ZipEntry("imsmanifest.xml", manifest), *packager.entries(job, site)], epoch)
+    entries = [ZipEntry(packager.manifest_name, manifest), *packager.entries(job, site)]
+    if packager.container == "tar.gz":
+        return build_tar_gz(entries, epoch, first=packager.manifest_name)
+    return build_zip(entries, epoch)
 
 
-def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, schemas: Path | None,
+def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | None, schemas: Path | None,
                   unit_codes: Sequence[str] = (), progress: Progress | None = None,
                   lang: str | None = None, *, strict: bool = False, global_objectives: bool = False,
                   site_url: str | None = None, lms: Sequence[str] = LMS_NAMES) -> BuildResult:

@@ -169,13 +169,13 @@ def _site_url(value: str | None) -> str | None:
 
 @cli.command()
 @click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
-@click.option("--format", "formats", default="scorm12,scorm2004,cc11,cc13,imscp", show_default=True,
-              help="Comma-separated formats: scorm12, scorm2004, cc11, cc13, imscp, and site (the programme as a "
-                   "static web site, a folder). With scorm12, the self-assessment is also written as a SCORM 1.2 "
-                   "package of its own.")
-@click.option("--scope", type=click.Choice(["unit", "programme"]), default="unit", show_default=True,
-              help="SCORM and IMS CP: one package per unit, or one for the whole programme. "
-                   "Common Cartridges always hold the programme (one course).")
+@click.option("--format", "formats", default="scorm12,scorm2004,cc11,cc13,imscp,mbz", show_default=True,
+              help="Comma-separated formats: scorm12, scorm2004, cc11, cc13, imscp, mbz (a Moodle course backup), and "
+                   "site (the programme as a static web site, a folder). With scorm12, the self-assessment is also "
+                   "written as a SCORM 1.2 package of its own.")
+@click.option("--scope", type=click.Choice(["unit", "programme"]), default=None,
+              help="One package per unit, or one for the whole programme (default: per unit for SCORM and IMS CP, "
+                   "the programme for a Moodle backup). Common Cartridges always hold the programme (one course).")
 @click.option("--unit", "units", multiple=True, metavar="CODE", help="Only this unit (repeatable), e.g. --unit U03.")
 @click.option("--lang", default=None, metavar="LANG",
               help="Interface language of the packages: en, de, fr, sv, fi or lt; lessons translated into it are used too.")
@@ -195,7 +195,7 @@ def _site_url(value: str | None) -> str | None:
               help="Treat warnings as errors: exit 1 on any warning, and build nothing without the official XSDs.")
 @click.option("--diagnostics", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="How problems are reported; json also lists each package with what each LMS will lose.")
-def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: str | None, out: Path | None,
+def build(root: Path, formats: str, scope: str | None, units: tuple[str, ...], lang: str | None, out: Path | None,
           site_url: str | None, global_objectives: bool, lms: str, verbose: bool, schemas: Path | None,
           strict: bool, output_format: str) -> None:
     """Check ROOT (default: .) and build validated packages into --out.
@@ -208,7 +208,8 @@ def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: st
     \b
     Examples:
       curriculum build
-      curriculum build --format cc11                      # the Moodle course
+      curriculum build --format mbz                       # the Moodle course (backup to restore)
+      curriculum build --format cc11                      # the Moodle course as a cartridge
       curriculum build --format scorm2004 --unit U03
       curriculum build --format scorm12 --scope programme --out dist/
       curriculum build --lang de                          # German interface

@@ -14,9 +14,8 @@ from generator.build import PACKAGERS, build_project
 from generator.cli import cli
 from generator.diagnostics import CODES
 from generator.lms import RULES, check_lms
-from helpers import REPO, SHARED
+from helpers import REPO, SCHEMAS
 
-SCHEMAS = SHARED / "schemas"
 CC11 = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 CC13 = "http://www.imsglobal.org/xsd/imsccv1p3/imscp_v1p1"
 PAGE = "<!doctype html><html><head><title>Lesson</title></head><body><p>Hello</p></body></html>\n"

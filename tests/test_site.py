@@ -16,9 +16,8 @@ from generator.build import build_project
 from generator.cli import cli
 from generator.formats.selfassessment import self_assessment_package
 from generator.validate import validate_bytes
-from helpers import PROJECTS, SHARED, MakeProject
+from helpers import PROJECTS, SCHEMAS, MakeProject
 
-SCHEMAS = SHARED / "schemas"
 CC = {"cc": "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"}
 URL = "https://partner.example.org/cmp"
 

@@ -19,6 +19,7 @@ from generator.render.site import Site
 Scope = Literal["unit", "programme"]
 JobScope = Literal["unit", "programme", "self-assessment"]
 """What one package holds: a unit, the programme, or only the programme's self-assessment."""
+Container = Literal["zip", "tar.gz"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ class Job:
 
 
 class Packager(Protocol):
-    """One output format. `manifest` builds imsmanifest.xml; `entries` yields every other file."""
+    """One output format. `manifest` builds its manifest file (`manifest_name`); `entries` yields every other file."""
 
     name: ClassVar[str]
     """CLI value, e.g. `scorm2004`."""
@@ -114,6 +115,10 @@ class Packager(Protocol):
     """File extension of the package, with the dot."""
     scopes: ClassVar[tuple[Scope, ...]]
     """Scopes it supports; the first is the default."""
+    manifest_name: ClassVar[str]
+    """Path of the manifest inside the package, e.g. `imsmanifest.xml`; written first."""
+    container: ClassVar[Container]
+    """Archive kind: `zip`, or `tar.gz` (a Moodle backup)."""
 
     def manifest(self, job: Job, site: Site) -> etree._Element: ...
 

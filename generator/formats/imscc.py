@@ -17,7 +17,7 @@ from lxml.builder import ElementMaker
 from generator.archive import ZipEntry
 from generator.formats import _lom
 from generator.formats._qti import QtiWriter
-from generator.formats.base import Job, Scope
+from generator.formats.base import Container, Job, Scope
 from generator.formats.namespaces import (
     CC11,
     CC11_DT,
@@ -56,6 +56,8 @@ class _CommonCartridge:
     style: ClassVar[Style] = "cc"
     extension: ClassVar[str] = ".imscc"
     scopes: ClassVar[tuple[Scope, ...]] = ("programme",)
+    manifest_name: ClassVar[str] = "imsmanifest.xml"
+    container: ClassVar[Container] = "zip"
 
     def manifest(self, job: Job, site: Site) -> etree._Element:
         p = self.profile

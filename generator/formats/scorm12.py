@@ -10,7 +10,7 @@ from lxml.builder import ElementMaker
 
 from generator.archive import ZipEntry
 from generator.formats import _scorm
-from generator.formats.base import Job, Scope
+from generator.formats.base import Container, Job, Scope
 from generator.formats.namespaces import ADLCP12, IMSCP12, IMSMD12, XML, XSI, schema_location
 from generator.numbers import plain_decimal
 from generator.render.html import Style
@@ -28,6 +28,8 @@ class Scorm12:
     style: ClassVar[Style] = "package"
     extension: ClassVar[str] = ".zip"
     scopes: ClassVar[tuple[Scope, ...]] = ("unit", "programme")
+    manifest_name: ClassVar[str] = "imsmanifest.xml"
+    container: ClassVar[Container] = "zip"
 
     def manifest(self, job: Job, site: Site) -> etree._Element:
         nodes = _scorm.tree(job, site)

@@ -1,8 +1,10 @@
 """Render stage: every lesson, unit description, case study and the programme overview as HTML pages.
 
-Two styles: `package` pages carry our theme, navigation and SCORM runtime (SCORM and IMS CP run them in
+Three styles: `package` pages carry our theme, navigation and SCORM runtime (SCORM and IMS CP run them in
 their own frame); `cc` pages are plain semantic HTML, because Moodle keeps only a Common Cartridge
-page's <body> and breaks links between page files (see MOODLE.md).
+page's <body> and breaks links between page files (see MOODLE.md); `moodle` pages are plain like `cc`,
+but links to lessons and case studies keep a `page-id:<id>` href that the Moodle backup rewrites into
+Moodle's own link to the page activity.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from generator.render.site import Page, Site, relative_href
 from generator.render.timeline import layout_timeline
 from generator.render.ui_strings import ui_strings_json
 
-Style = Literal["package", "cc"]
+Style = Literal["package", "cc", "moodle"]
+MOODLE_LINK = "page-id:"
+"""Prefix of lesson and case-study links in `moodle` pages; nothing an author writes can produce it."""
 ASSETS = ("style.css", "runtime.js", "quiz.js", "selfassessment.js")
 PROFILE_ASSETS = ("style.css", "runtime.js", "selfassessment.js")
 KIND_LABELS = {"knowledge": N_("Knowledge"), "skills": N_("Skills"), "competence": N_("Competence")}
@@ -129,12 +133,16 @@ class _Renderer:
             ident, _, anchor = rest.partition("#")
             if scheme == "lesson" and ident in self.lessons:
                 lesson = self.lessons[ident]
+                if self.style == "moodle":
+                    return Resolved(f"{MOODLE_LINK}{lesson.id}", self.title_of(lesson), lesson.id)
                 if self.style == "cc" or lesson.unit_code not in self.included_units:
                     return Resolved(None)
                 return Resolved(relative_href(page_path, lesson_path(lesson)) + (f"#{anchor}" if anchor else ""),
                                 self.title_of(lesson), lesson.id)
             if scheme == "case" and ident in self.cases:
                 case = self.cases[ident]
+                if self.style == "moodle":
+                    return Resolved(f"{MOODLE_LINK}{case.id}", self.title_of(case), case.id)
                 if self.style == "cc" or not self._case_included(case):
                     return Resolved(None)
                 return Resolved(relative_href(page_path, case_path(case)), self.title_of(case), case.id)
@@ -172,7 +180,8 @@ class _Renderer:
         self._page("index.html", "overview.html", Page("index.html", self.programme.id, self.programme.title,
                                                          "overview", None), self._overview_context())
         home_unit = self.course.units_in_order()[0].code if self.course.units else None
-        if self.course.competences and (self.style == "cc" or home_unit in self.included_units):
+        # A Moodle backup carries the self-assessment as a SCORM package of its own, rendered in the package style
+        if self.course.competences and (self.style == "cc" or self.style == "package" and home_unit in self.included_units):
             self._self_assessment(home_unit)
         for unit in self.units:
             self._unit(unit)

@@ -63,9 +63,9 @@ def test_answers_persist_in_suspend_data_across_a_relaunch(browser: Any, lms: tu
 def test_static_site_works_from_file_urls(browser: Any, tmp_path: Path) -> None:
     """build --format site: no server needed; links, the quiz and the self-assessment work from disk."""
     from generator.build import build_project
-    from helpers import PROJECTS, SHARED
+    from helpers import PROJECTS
 
-    result = build_project(PROJECTS / "minimal", tmp_path, ["site"], "unit", SHARED / "schemas")
+    result = build_project(PROJECTS / "minimal", tmp_path, ["site"], "unit", None)
     assert result.ok and result.site is not None
     page = browser.new_page()
     errors: list[str] = []
