@@ -1,14 +1,17 @@
-"""Write stage: deterministic zip archives (sorted entries, fixed times and permissions), written atomically."""
+"""Write stage: deterministic zip and tar.gz archives (sorted entries, fixed times and permissions), written atomically."""
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import os
+import shutil
+import tarfile
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -51,6 +54,32 @@ def build_zip(entries: Iterable[ZipEntry], epoch: int | None = None) -> bytes:
     return buffer.getvalue()
 
 
+def build_tar_gz(entries: Iterable[ZipEntry], epoch: int | None = None, first: str = "") -> bytes:
+    """A gzip-compressed ustar archive (what Moodle writes as .mbz): `first` leading, then sorted by name.
+
+    Every member gets the same time, owner 0:0 and mode 0644; the gzip header carries no name and time 0,
+    so the bytes depend on the entries alone.
+    """
+    ordered = sorted(entries, key=lambda e: (e.name != first, e.name))
+    names = [e.name for e in ordered]
+    if len(names) != len(set(names)):
+        raise ValueError(f"duplicate archive entries: {sorted({n for n in names if names.count(n) > 1})}")
+    tar_bytes = io.BytesIO()
+    with tarfile.open(fileobj=tar_bytes, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for entry in ordered:
+            info = tarfile.TarInfo(entry.name)
+            info.size = len(entry.data)
+            info.mtime = max(epoch or 0, ZIP_EPOCH_MIN)
+            info.mode = 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            archive.addfile(info, io.BytesIO(entry.data))
+    compressed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, compresslevel=9, mtime=0) as stream:
+        stream.write(tar_bytes.getvalue())
+    return compressed.getvalue()
+
+
 def write_atomically(path: Path, data: bytes) -> Path:
     """Write to a temporary file beside `path`, then rename: a reader never sees half a package."""
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -64,5 +93,30 @@ def write_atomically(path: Path, data: bytes) -> Path:
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+        raise
+    return path
+
+
+def write_folder_atomically(path: Path, files: Mapping[str, bytes]) -> Path:
+    """Write `files` (POSIX path -> bytes) into a fresh folder beside `path`, then swap it in for `path`.
+
+    A reader sees the old folder or the new one, never a mix; an old folder is removed only after the swap.
+    """
+    temp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
+    try:
+        for name, data in sorted(files.items()):
+            target = temp.joinpath(*name.split("/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        os.chmod(temp, 0o755)
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
+        os.replace(temp, path)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
         raise
     return path

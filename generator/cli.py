@@ -146,30 +146,63 @@ SCHEMAS_OPTION = click.option(
          "install` installed, then ../shared/schemas beside a checkout).")
 
 
+def _lms_names(value: str, param_hint: str) -> tuple[str, ...]:
+    from generator.lms import LMS_NAMES
+
+    chosen = tuple(dict.fromkeys(name.strip().lower() for name in value.split(",") if name.strip()))
+    unknown = [name for name in chosen if name not in LMS_NAMES]
+    if unknown or not chosen:
+        raise click.BadParameter(f"unknown LMS {', '.join(unknown) or '(none)'}; choose from {', '.join(LMS_NAMES)}",
+                                 param_hint=param_hint)
+    return chosen
+
+
+def _site_url(value: str | None) -> str | None:
+    import re
+
+    from generator.model import SITE_URL_PATTERN
+
+    if value is not None and not re.fullmatch(SITE_URL_PATTERN, value):
+        raise click.BadParameter(f"{value!r} is not an http:// or https:// address", param_hint="--site-url")
+    return value.rstrip("/") if value else None
+
+
 @cli.command()
 @click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
-@click.option("--format", "formats", default="scorm12,scorm2004,cc11,cc13,imscp", show_default=True,
-              help="Comma-separated package formats: scorm12, scorm2004, cc11, cc13, imscp.")
-@click.option("--scope", type=click.Choice(["unit", "programme"]), default="unit", show_default=True,
-              help="SCORM and IMS CP: one package per unit, or one for the whole programme. "
-                   "Common Cartridges always hold the programme (one course).")
+@click.option("--format", "formats", default="scorm12,scorm2004,cc11,cc13,imscp,mbz", show_default=True,
+              help="Comma-separated formats: scorm12, scorm2004, cc11, cc13, imscp, mbz (a Moodle course backup), and "
+                   "site (the programme as a static web site, a folder). With scorm12, the self-assessment is also "
+                   "written as a SCORM 1.2 package of its own.")
+@click.option("--scope", type=click.Choice(["unit", "programme"]), default=None,
+              help="One package per unit, or one for the whole programme (default: per unit for SCORM and IMS CP, "
+                   "the programme for a Moodle backup). Common Cartridges always hold the programme (one course).")
 @click.option("--unit", "units", multiple=True, metavar="CODE", help="Only this unit (repeatable), e.g. --unit U03.")
 @click.option("--lang", default=None, metavar="LANG",
               help="Interface language of the packages: en, de, fr, sv, fi or lt; lessons translated into it are used too.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: ROOT/build); packages are written atomically (temporary file, then rename).")
+@click.option("--site-url", default=None, metavar="URL",
+              help="Where the static site (--format site) is hosted, e.g. https://example.org/cmp; the cartridges "
+                   "link to the self-assessment there. Default: site_url in programme.yaml.")
+@click.option("--global-objectives", is_flag=True,
+              help="SCORM 2004: map each outcome to a global objective (imsss:mapInfo), shared across SCOs. "
+                   "Moodle refuses such packages; use it only for LMSs that support global objectives.")
+@click.option("--lms", "lms", default="moodle,canvas,generic", show_default=True, metavar="NAMES",
+              help="The LMSs to report losses for: moodle, canvas, generic (comma-separated).")
+@click.option("--verbose", "-v", is_flag=True, help="Say in detail what each LMS will refuse or change in each package.")
 @SCHEMAS_OPTION
 @click.option("--strict", is_flag=True,
               help="Treat warnings as errors: exit 1 on any warning, and build nothing without the official XSDs.")
 @click.option("--diagnostics", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="How problems are reported.")
+              help="How problems are reported; json also lists each package with what each LMS will lose.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes (default: one per CPU core); --jobs 1 builds in one process. Same bytes either way.")
 @click.option("--no-cache", is_flag=True,
               help="Build everything from scratch, ignoring the build cache ($CURRICULUM_CACHE, else the user cache "
                    "folder); the packages are the same bytes as with it.")
-def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: str | None, out: Path | None,
-          schemas: Path | None, strict: bool, output_format: str, jobs: int | None, no_cache: bool) -> None:
+def build(root: Path, formats: str, scope: str | None, units: tuple[str, ...], lang: str | None, out: Path | None,
+          site_url: str | None, global_objectives: bool, lms: str, verbose: bool, schemas: Path | None,
+          strict: bool, output_format: str, jobs: int | None, no_cache: bool) -> None:
     """Check ROOT (default: .) and build validated packages into --out.
 
     Refuses to build when `check` finds errors. Every package is validated against the official
@@ -180,28 +213,42 @@ def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: st
     \b
     Examples:
       curriculum build
-      curriculum build --format cc11                      # the Moodle course
+      curriculum build --format mbz                       # the Moodle course (backup to restore)
+      curriculum build --format cc11                      # the Moodle course as a cartridge
       curriculum build --format scorm2004 --unit U03
       curriculum build --format scorm12 --scope programme --out dist/
       curriculum build --lang de                          # German interface
       curriculum build --lang sv --format cc11            # the Moodle course for Swedish partners
+      curriculum build --format site --site-url https://example.org/cmp
     """
-    from generator.build import PACKAGERS, build_project
+    from generator.build import FORMATS as BUILD_FORMATS
+    from generator.build import build_project
+    from generator.lms.report import build_json, lms_details, lms_summary
 
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in chosen if f not in PACKAGERS]
+    unknown = [f for f in chosen if f not in BUILD_FORMATS]
     if unknown or not chosen:
         raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; choose from "
-                                 f"{', '.join(PACKAGERS)}", param_hint="--format")
+                                 f"{', '.join(BUILD_FORMATS)}", param_hint="--format")
+    targets = _lms_names(lms, "--lms")
     found = _find_schemas_or_exit(schemas, output_format)
     result = build_project(root, out or root / "build", chosen, scope, found,  # type: ignore[arg-type]
-                           units, _progress_printer(), lang, strict=strict, jobs=jobs, cache=not no_cache)
+                           units, _progress_printer(), lang, strict=strict, global_objectives=global_objectives,
+                           site_url=_site_url(site_url), lms=targets, jobs=jobs, cache=not no_cache)
     for package in result.packages:  # on stderr, so a json or junit report on stdout stays clean
         click.echo(f"{package.path}  {package.label}  {package.size / 1024:.0f} KiB  "
                    f"{package.report.resources} resources", err=True)
     if result.packages:
         checked = f"validated against the official XSDs in {found}" if found else "NOT validated against the official XSDs"
         click.echo(f"{len(result.packages)} package(s) written to {result.packages[0].path.parent}, {checked}", err=True)
+    if result.site:
+        click.echo(f"static site written to {result.site} (open index.html, or publish the folder)", err=True)
+    if result.packages:
+        click.echo(lms_details(result.packages) if verbose else lms_summary(result.packages, targets), err=True)
+    if output_format == "json":
+        click.echo(build_json(result))
+        errors, warnings = count(result.diagnostics)
+        sys.exit(1 if errors or (strict and warnings) else 0)
     report(result.diagnostics, strict=strict, output_format=output_format, root=root)
 
 
@@ -210,9 +257,13 @@ def build(root: Path, formats: str, scope: str, units: tuple[str, ...], lang: st
 @SCHEMAS_OPTION
 @click.option("--no-xsd", is_flag=True,
               help="Run only the integrity checks, without the official XSDs (otherwise missing XSDs fail the run).")
+@click.option("--lms", "lms", default=None, metavar="NAMES",
+              help="Also check what these LMSs refuse (errors) or change (warnings) on import: moodle, canvas, "
+                   "generic (comma-separated). `curriculum check --list-codes` lists the rules, CUR430-CUR449.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: a summary line per package, then file:line problems; " + FORMAT_HELP.split("; ", 1)[1])
-def validate(packages: tuple[Path, ...], schemas: Path | None, no_xsd: bool, output_format: str) -> None:
+def validate(packages: tuple[Path, ...], schemas: Path | None, no_xsd: bool, lms: str | None,
+             output_format: str) -> None:
     """Validate any SCORM 1.2, SCORM 2004, IMS CP or Common Cartridge 1.1/1.3 package.
 
     Detects the format from the manifest, validates the manifest and every resource XML file
@@ -226,14 +277,23 @@ def validate(packages: tuple[Path, ...], schemas: Path | None, no_xsd: bool, out
     Examples:
       curriculum validate build/*.zip build/*.imscc
       curriculum validate course.imscc --schemas /opt/ims-schemas --format json
+      curriculum validate build/*.zip build/*.imscc --lms moodle   # would Moodle refuse or change them?
     """
+    import dataclasses
     import json
 
     from generator.diagnostics import to_json_obj
+    from generator.lms import RULES, check_lms, lms_diagnostics
     from generator.validate import find_schemas, validate_package, xsd_not_checked
 
+    LMS_CODES = {rule.code for rule in RULES}  # noqa: N806 - a constant of this command
+    targets = _lms_names(lms, "--lms") if lms is not None else ()
     found = None if no_xsd else _find_schemas_or_exit(schemas, output_format)
     reports = [validate_package(path, found) for path in packages]
+    if targets:
+        reports = [dataclasses.replace(r, diagnostics=tuple(sorted(
+            (*r.diagnostics, *lms_diagnostics(check_lms(r.path, r.path.name, targets), r.path.name)), key=sort_key)))
+            for r in reports]
     diags = [d for r in reports for d in r.diagnostics]
     if found is None and not no_xsd:
         diags.append(xsd_not_checked(find_schemas(schemas)))
@@ -249,7 +309,10 @@ def validate(packages: tuple[Path, ...], schemas: Path | None, no_xsd: bool, out
         sys.exit(1 if errors else 0)
     for r in reports:
         errors, warnings = count(r.diagnostics)
-        state = ("valid" if not errors else "INVALID") + ("" if r.xsd_checked else " (XSD not checked)")
+        refused = sorted({d.code for d in r.diagnostics if d.is_error and d.code in LMS_CODES})
+        state = "INVALID" if errors > len([d for d in r.diagnostics if d.is_error and d.code in refused]) else (
+            f"valid, but refused on import ({' '.join(refused)})" if refused else "valid")
+        state += "" if r.xsd_checked else " (XSD not checked)"
         click.echo(f"{r.path}: {state}  {r.version or 'unknown format'}, {r.resources} resources, "
                    f"{errors} errors, {warnings} warnings", err=True)
     cases = [Case(r.path.name, r.diagnostics) for r in reports]

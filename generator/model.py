@@ -18,6 +18,8 @@ SkillId = Annotated[str, StringConstraints(pattern=r"^F[0-9]{2}\.S[0-9]{2}$")]
 FieldId = Annotated[str, StringConstraints(pattern=r"^F[0-9]{2}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+SITE_URL_PATTERN = r"^https?://[^\s\"'<>]+$"
+SiteUrl = Annotated[str, StringConstraints(pattern=SITE_URL_PATTERN, max_length=2000)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Month = Annotated[int, Field(ge=1, le=60)]
 EqfLevel = Annotated[int, Field(ge=1, le=8)]
@@ -93,6 +95,9 @@ class Programme(SourceModel):
     """The units in programme order, with the months each runs in."""
     meetings: tuple[Meeting, ...] = ()
     """Transnational on-site meetings."""
+    site_url: SiteUrl | None = None
+    """Where a partner hosts the static site (`curriculum build --format site`), e.g. `https://example.org/cmp`;
+    the cartridges link to the self-assessment there. `build --site-url` overrides it."""
 
 
 # --- competences.yaml -------------------------------------------------------------------------

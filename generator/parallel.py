@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from generator.cache import Cache, compiler_digest, digest, folder_digest, pack,
 from generator.formats.base import Job, Packager
 from generator.mdmemo import ACTIVE_MEMO, Memo
 from generator.model import Curriculum
+from generator.render.html import Style
 from generator.render.site import Site
 from generator.rendercache import KIND as UNITS
 from generator.rendercache import CachingRenderer, render_site_cached
@@ -65,6 +66,7 @@ class Settings:
     epoch: int | None
     lang: str | None
     cache: Path | None
+    site_url: str | None = None
 
 
 Progress = Callable[[str], None]
@@ -134,7 +136,7 @@ def _unit_chunks(course: Curriculum, groups: list[list[Planned]], settings: Sett
     todo: list[tuple[int, RenderItem]] = []
     for group in groups:
         job = group[0].job
-        renderer = CachingRenderer(course, group[0].packager.style, job.units, settings.lang, cache)
+        renderer = CachingRenderer(course, group[0].packager.style, job.units, settings.lang, cache, settings.site_url)
         codes = tuple(u.code for u in job.units)
         todo += [(len(unit.lessons) + 1, (renderer.style, settings.lang, codes, unit.code))
                  for unit in job.units if not cache.has(UNITS, renderer.unit_key(unit))]
@@ -153,14 +155,10 @@ def _worker_render(items: list[RenderItem], settings: Settings) -> None:
     cache = Cache(settings.cache)
     units = {u.code: u for u in _COURSE.units}
     for style, lang, codes, code in items:
-        renderer = CachingRenderer(_COURSE, style, tuple(units[c] for c in codes), lang, cache)  # type: ignore[arg-type]
-        memo = Memo(cache, digest(str(_COURSE.root.resolve()), style, lang or "", code), compiler_digest())
-        token = ACTIVE_MEMO.set(memo)
-        try:
+        renderer = CachingRenderer(_COURSE, style, tuple(units[c] for c in codes), lang,  # type: ignore[arg-type]
+                                   cache, settings.site_url)
+        with _memo(_COURSE, cache, style, lang, settings.site_url or "", code):
             renderer.render_unit(units[code])
-        finally:
-            ACTIVE_MEMO.reset(token)
-        memo.save()
 
 
 def _report(outputs: list[Output], done: Progress | None) -> None:
@@ -191,20 +189,26 @@ def _init_worker(course: bytes) -> None:
     _COURSE = pickle.loads(course)
 
 
-def _portable(planned: Planned) -> tuple[str, tuple[str, ...], str, str | None]:
+Portable = tuple[str, tuple[str, ...], str, str | None, bool, str | None]
+
+
+def _portable(planned: Planned) -> Portable:
     """What a worker needs to rebuild a Planned from its own copy of the curriculum."""
-    return planned.packager.name, tuple(u.code for u in planned.job.units), planned.job.scope, planned.job.lang
+    job = planned.job
+    return planned.packager.name, tuple(u.code for u in job.units), job.scope, job.lang, job.global_objectives, \
+        job.site_url
 
 
-def _worker_group(items: list[tuple[str, tuple[str, ...], str, str | None]], settings: Settings) -> list[Output]:
+def _worker_group(items: list[Portable], settings: Settings) -> list[Output]:
     from generator.build import PACKAGERS, package_name
 
     assert _COURSE is not None
     units = {u.code: u for u in _COURSE.units}
     group = []
-    for name, codes, scope, lang in items:
+    for name, codes, scope, lang, global_objectives, site_url in items:
         packager = PACKAGERS[name]
-        job = Job(_COURSE, tuple(units[c] for c in codes), scope, lang)  # type: ignore[arg-type]
+        job = Job(_COURSE, tuple(units[c] for c in codes), scope, lang, global_objectives,  # type: ignore[arg-type]
+                  site_url)
         group.append(Planned(packager, job, package_name(packager, job)))
     return _package_group(_COURSE, group, settings)
 
@@ -213,34 +217,57 @@ def _package_group(course: Curriculum, group: list[Planned], settings: Settings)
     first = group[0]
     cache = Cache(settings.cache) if settings.cache else None
     codes = tuple(u.code for u in first.job.units)
-    slot = digest(str(course.root.resolve()), first.packager.style, settings.lang or "", *codes)
-    memo = Memo(cache, slot, compiler_digest() if cache else "")
-    token = ACTIVE_MEMO.set(memo)
-    try:
-        site, _ = render_site_cached(course, first.packager.style, codes, settings.lang, cache)
-        store = _DeflatePack(cache, slot)
+    site = render_cached(course, first.packager.style, codes, settings.lang, settings.site_url, cache)
+    with _memo(course, cache, first.packager.style, settings.lang, codes, "packages"):  # QTI and the like
+        store = _DeflatePack(cache, _slot(course, first.packager.style, settings.lang, settings.site_url, codes))
         outputs = [_package(p, site, settings, cache, store) for p in group]
-    finally:
-        ACTIVE_MEMO.reset(token)
-    memo.save()
     store.save()
     return outputs
 
 
-def _package(planned: Planned, site: Site, settings: Settings, cache: Cache | None, store: _DeflatePack) -> Output:
-    from generator.archive import ZipEntry
+def render_cached(course: Curriculum, style: Style, codes: tuple[str, ...] | None, lang: str | None,
+                  site_url: str | None, cache: Cache | None) -> Site:
+    """`render_site`, taking unchanged units and Markdown bodies from `cache` (when given) and storing new ones."""
+    with _memo(course, cache, style, lang, codes or ("*",), site_url or ""):
+        site, _ = render_site_cached(course, style, codes, lang, cache, site_url)
+    return site
 
-    manifest = etree.tostring(planned.packager.manifest(planned.job, site), xml_declaration=True, encoding="UTF-8",
+
+def _slot(course: Curriculum, style: str, lang: str | None, *parts: object) -> str:
+    """Names the entries one rendering reuses build after build (its memo, its deflated files)."""
+    return digest(str(course.root.resolve()), style, lang or "", *map(repr, parts))
+
+
+@contextlib.contextmanager
+def _memo(course: Curriculum, cache: Cache | None, style: str, lang: str | None, *parts: object) -> Iterator[None]:
+    memo = Memo(cache, _slot(course, style, lang, *parts), compiler_digest() if cache else "")
+    token = ACTIVE_MEMO.set(memo)
+    try:
+        yield
+    finally:
+        ACTIVE_MEMO.reset(token)
+    memo.save()
+
+
+def _package(planned: Planned, site: Site, settings: Settings, cache: Cache | None, store: _DeflatePack) -> Output:
+    from generator.archive import ZipEntry, build_tar_gz
+
+    packager = planned.packager
+    manifest = etree.tostring(packager.manifest(planned.job, site), xml_declaration=True, encoding="UTF-8",
                               pretty_print=True)
-    entries = [ZipEntry("imsmanifest.xml", manifest), *planned.packager.entries(planned.job, site)]
+    entries = [ZipEntry(packager.manifest_name, manifest), *packager.entries(planned.job, site)]
     key = None
     if cache is not None:
         schemas = folder_digest(settings.schemas.resolve()) if settings.schemas else "none"
-        key = digest(compiler_digest(), planned.name, str(settings.epoch), schemas,
+        key = digest(compiler_digest(), planned.name, packager.container, str(settings.epoch), schemas,
                      *(part for e in sorted(entries, key=lambda e: e.name) for part in (e.name, store.key_of(e.data))))
         if (hit := _cached_package(cache, key, planned.name)) is not None:
             return hit
-    data = assemble_zip(entries, settings.epoch, store)
+    if packager.container == "tar.gz":
+        data = build_tar_gz(entries, settings.epoch, first=packager.manifest_name)
+    else:
+        assert packager.manifest_name == "imsmanifest.xml", "zip packages lead with imsmanifest.xml"
+        data = assemble_zip(entries, settings.epoch, store)
     report = validate_bytes(planned.name, data, settings.schemas)
     if cache is not None and key is not None and not report.diagnostics:
         cache.put("packages", key, pack({"format": report.format, "version": report.version,

@@ -26,11 +26,11 @@ class CachingRenderer(_Renderer):
     """`render_site`, taking unchanged units from `cache` and storing the units it renders."""
 
     def __init__(self, course: Curriculum, style: Style, units: tuple[UnitSource, ...], lang: str | None,
-                 cache: Cache) -> None:
-        super().__init__(course, style, units, lang)
+                 cache: Cache, site_url: str | None = None) -> None:
+        super().__init__(course, style, units, lang, site_url)
         self.cache = cache
-        self.base = digest(compiler_digest(), style, self.lang, repr(course.programme), repr(course.competences),
-                           *sorted(self.included_units))
+        self.base = digest(compiler_digest(), style, self.lang, repr(site_url), repr(course.programme),
+                           repr(course.competences), *sorted(self.included_units))
         self._events: list[list[Any]] | None = None
         self.reused: list[str] = []
         """Codes of the units taken from the cache, for tests and reports."""
@@ -119,14 +119,14 @@ def _fields(resolved: Resolved) -> tuple[str | None, str | None, str | None]:
 
 
 def render_site_cached(course: Curriculum, style: Style, unit_codes: tuple[str, ...] | None, lang: str | None,
-                       cache: Cache | None) -> tuple[Site, tuple[str, ...]]:
+                       cache: Cache | None, site_url: str | None = None) -> tuple[Site, tuple[str, ...]]:
     """`render_html.render_site`, reusing cached units; also returns the codes of the units reused."""
     from generator.render.html import render_site
 
     if cache is None:
-        return render_site(course, style, unit_codes, lang), ()
+        return render_site(course, style, unit_codes, lang, site_url), ()
     units = tuple(u for u in course.units_in_order() if unit_codes is None or u.code in unit_codes)
-    renderer = CachingRenderer(course, style, units, lang, cache)
+    renderer = CachingRenderer(course, style, units, lang, cache, site_url)
     return renderer.render(), tuple(renderer.reused)
 
 

@@ -29,8 +29,9 @@ def test_init_then_check_strict_then_build(tmp_path: Path) -> None:
     built = build_project(root, tmp_path / "out", list(PACKAGERS), "unit", SCHEMAS_FOUND)
     assert built.ok, built.diagnostics
     assert sorted(p.path.name for p in built.packages) == [
-        "green-skills-U01-imscp.zip", "green-skills-U01-scorm12.zip", "green-skills-U01-scorm2004.zip",
-        "green-skills-cc11.imscc", "green-skills-cc13.imscc"]
+        "green-skills-U01-imscp.zip", "green-skills-U01-mbz.mbz", "green-skills-U01-scorm12.zip",
+        "green-skills-U01-scorm2004.zip", "green-skills-cc11.imscc", "green-skills-cc13.imscc",
+        "green-skills-self-assessment-scorm12.zip"]
 
 
 def test_init_writes_the_whole_skeleton_with_names_from_the_folder(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ where the sources put every key first; `shuffle: false` pins the author's order.
 from __future__ import annotations
 
 import json
+import tarfile
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -15,9 +16,8 @@ from lxml import etree, html
 from generator.build import build_project
 from generator.load.project import load_project
 from generator.model import Curriculum
-from helpers import REPO, SHARED, MakeProject
+from helpers import REPO, SCHEMAS, MakeProject
 
-SCHEMAS = SHARED / "schemas"
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 QUIZ = "modules/02-practice/quiz.yaml"
 OUTCOMES = ["U02-LO1", "U02-LO2", "U02-LO3"]
@@ -74,17 +74,34 @@ def questions_of(course: Curriculum, kind: str) -> set[str]:
 def test_the_real_programme_spreads_its_single_answer_keys_in_every_package(tmp_path: Path) -> None:
     course, _ = load_project(REPO)
     singles = questions_of(course, "single")
-    result = build_project(REPO, tmp_path, ["cc11", "cc13", "scorm12"], "programme", SCHEMAS)
+    result = build_project(REPO, tmp_path, ["cc11", "cc13", "scorm12", "mbz"], "programme", SCHEMAS)
     assert result.ok, [d for d in result.diagnostics if d.is_error][:3]
     packages = sorted(p.path for p in result.packages)
-    assert [p.name for p in packages] == ["cmp-cc11.imscc", "cmp-cc13.imscc", "cmp-scorm12.zip"]
+    assert [p.name for p in packages] == ["cmp-cc11.imscc", "cmp-cc13.imscc", "cmp-mbz.mbz", "cmp-scorm12.zip",
+                                          "cmp-self-assessment-scorm12.zip"]
     for cartridge in packages[:2]:
         orders = qti_orders(cartridge)
         keyed = [orders[q][0] for q in sorted(singles)]
         assert len(keyed) == len(singles) > 40
         assert key_share(keyed) <= LIMIT, cartridge.name
-    scorm = scorm_orders(packages[2])
+    scorm = scorm_orders(packages[3])
     assert key_share([scorm[q] for q in sorted(singles)]) <= LIMIT
+    backup = backup_orders(packages[2])
+    assert key_share([backup[q] for q in sorted(singles)]) <= LIMIT
+
+
+def backup_orders(package: Path) -> dict[str, list[bool]]:
+    """Per question id number of a Moodle backup: whether each stored answer is right, in stored order."""
+    with tarfile.open(package, "r:gz") as archive:
+        member = archive.extractfile("questions.xml")
+        assert member is not None
+        root = etree.fromstring(member.read(), etree.XMLParser(resolve_entities=False, no_network=True))
+    found = {}
+    for entry in root.iter("question_bank_entry"):
+        answers = entry.findall(".//plugin_qtype_multichoice_question/answers/answer")
+        if answers:
+            found[entry.findtext("idnumber", "")] = [float(a.findtext("fraction", "0")) == 1 for a in answers]
+    return found
 
 
 def single(n: int, **extra: object) -> dict[str, object]:

@@ -293,7 +293,7 @@ def test_build_without_schemas_writes_the_packages_and_says_once_they_were_not_x
     code, _, stderr = run("build", str(PROJECTS / "minimal"), "--out", str(tmp_path / "out"), "--format", "scorm12,cc11")
     assert code == 0, stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "demo-U01-scorm12.zip", "demo-U02-scorm12.zip", "demo-cc11.imscc"]
+        "demo-U01-scorm12.zip", "demo-U02-scorm12.zip", "demo-cc11.imscc", "demo-self-assessment-scorm12.zip"]
     assert stderr.count("CUR310") == 1
     assert "NOT validated against the official XSDs" in stderr and "curriculum schemas install" in stderr
 

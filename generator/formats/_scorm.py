@@ -35,9 +35,13 @@ def resource_id(ident: str) -> str:
 
 
 def tree(job: Job, site: Site) -> tuple[Node, ...]:
-    """Unit scope: the unit's pages. Programme scope: the overview, then one folder per unit."""
+    """Unit scope: the overview, then the unit's pages. Programme scope: the overview, then one folder per unit.
+    Self-assessment scope: the self-assessment alone."""
     def unit_nodes(code: str) -> tuple[Node, ...]:
         return tuple(Node(p.id, item_title(job, p), p) for p in site.pages_of(code))
+
+    if job.scope == "self-assessment":
+        return tuple(Node(p.id, item_title(job, p), p) for p in site.pages if p.kind == "profile")
 
     overview = site.page(job.programme.id, "overview")
     first = Node(overview.id, job.gettext("Programme overview"), overview)  # in every package, unit ones too

@@ -17,6 +17,9 @@ from generator.render.html import Style
 from generator.render.site import Site
 
 Scope = Literal["unit", "programme"]
+JobScope = Literal["unit", "programme", "self-assessment"]
+"""What one package holds: a unit, the programme, or only the programme's self-assessment."""
+Container = Literal["zip", "tar.gz"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +28,14 @@ class Job:
 
     course: Curriculum
     units: tuple[UnitSource, ...]
-    scope: Scope
+    scope: JobScope
     lang: str | None = None
     """Interface language; None means the programme's source language."""
+    global_objectives: bool = False
+    """SCORM 2004: map each outcome objective to a global objective (imsss:mapInfo). Off by default because
+    Moodle refuses any package with mapInfo (rule `moodle-scorm2004-mapinfo` in generator/lms/rules.py)."""
+    site_url: str | None = None
+    """Where a partner hosts the static site (`build --format site`), without a trailing slash; None if nowhere."""
 
     @property
     def programme(self) -> Programme:
@@ -38,6 +46,8 @@ class Job:
     def ident(self) -> str:
         """Stable identifier of the package, from authored ids only (and the language, when not the source's)."""
         base = self.programme.id if self.language == self.programme.languages[0] else f"{self.programme.id}-{self.language}"
+        if self.scope == "self-assessment":
+            return f"{base}-self-assessment"
         return base if self.scope == "programme" else f"{base}-{self.units[0].code}"
 
     def gettext(self, message: str) -> str:
@@ -48,6 +58,8 @@ class Job:
     def title(self) -> str:
         if self.scope == "programme":
             return self.programme.title
+        if self.scope == "self-assessment":
+            return f"{self.programme.title}: {self.gettext('Self-assessment')}"
         unit = self.units[0]
         return f"{unit.code} {unit.unit.title}"
 
@@ -55,6 +67,9 @@ class Job:
     def description(self) -> str:
         if self.scope == "programme":
             return self.programme.description
+        if self.scope == "self-assessment":
+            return self.gettext("Rate yourself on the skills of the competence profile, choose a career path and see "
+                                "your largest gaps and the units of the programme that close them.")
         unit = self.units[0].unit
         facts = self.gettext("ECVET unit %(code)s of the %(programme)s: EQF level %(level)s, %(points)s ECVET points, "
                              "%(hours)s hours of learner workload.") % {
@@ -68,7 +83,7 @@ class Job:
 
     @property
     def eqf_level(self) -> int:
-        return self.programme.eqf_level if self.scope == "programme" else self.units[0].unit.eqf_level
+        return self.units[0].unit.eqf_level if self.scope == "unit" else self.programme.eqf_level
 
     @property
     def ecvet_points(self) -> Decimal:
@@ -88,7 +103,7 @@ class Job:
 
 
 class Packager(Protocol):
-    """One output format. `manifest` builds imsmanifest.xml; `entries` yields every other file."""
+    """One output format. `manifest` builds its manifest file (`manifest_name`); `entries` yields every other file."""
 
     name: ClassVar[str]
     """CLI value, e.g. `scorm2004`."""
@@ -100,6 +115,10 @@ class Packager(Protocol):
     """File extension of the package, with the dot."""
     scopes: ClassVar[tuple[Scope, ...]]
     """Scopes it supports; the first is the default."""
+    manifest_name: ClassVar[str]
+    """Path of the manifest inside the package, e.g. `imsmanifest.xml`; written first."""
+    container: ClassVar[Container]
+    """Archive kind: `zip`, or `tar.gz` (a Moodle backup)."""
 
     def manifest(self, job: Job, site: Site) -> etree._Element: ...
 

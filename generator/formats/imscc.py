@@ -17,7 +17,7 @@ from lxml.builder import ElementMaker
 from generator.archive import ZipEntry
 from generator.formats import _lom
 from generator.formats._qti import QtiWriter
-from generator.formats.base import Job, Scope
+from generator.formats.base import Container, Job, Scope
 from generator.formats.namespaces import (
     CC11,
     CC11_DT,
@@ -33,7 +33,7 @@ from generator.formats.namespaces import (
     schema_location,
 )
 from generator.model import UnitSource
-from generator.render.html import Style
+from generator.render.html import Style, online_self_assessment
 from generator.render.site import Page, Site
 
 
@@ -49,7 +49,6 @@ class _Profile:
     topic_type: str
     assessment_type: str
     bank_type: str
-    application_type: str
 
 
 class _CommonCartridge:
@@ -57,6 +56,8 @@ class _CommonCartridge:
     style: ClassVar[Style] = "cc"
     extension: ClassVar[str] = ".imscc"
     scopes: ClassVar[tuple[Scope, ...]] = ("programme",)
+    manifest_name: ClassVar[str] = "imsmanifest.xml"
+    container: ClassVar[Container] = "zip"
 
     def manifest(self, job: Job, site: Site) -> etree._Element:
         p = self.profile
@@ -67,11 +68,15 @@ class _CommonCartridge:
         resources = [_page_resource(E, site, overview)]
         profile = next((p for p in site.pages if p.kind == "profile"), None)
         if profile:
-            # Moodle drops the scripts of a web-content page; a file resource keeps the page working
+            # Moodle keeps neither a page's scripts nor an HTML file resource (MOODLE.md): the cartridge
+            # explains the self-assessment in a page and links to where the static site is hosted.
             general.append(_page_item(E, profile, job.gettext("Self-assessment: where do you stand?")))
-            resources.append(E.resource(*[E.file(href=path) for path in [profile.path, *_PROFILE_FILES]],
-                                        identifier=f"RES-{profile.id}", type=self.profile.application_type,
-                                        href=profile.path))
+            resources.append(_page_resource(E, site, profile))
+            if job.site_url:
+                general.append(E.item(E.title(job.gettext("Open the self-assessment")),
+                                      identifier=f"ITEM-{_ONLINE_PROFILE}", identifierref=f"RES-{_ONLINE_PROFILE}"))
+                resources.append(E.resource(E.file(href=_ONLINE_PROFILE_PATH), identifier=f"RES-{_ONLINE_PROFILE}",
+                                            type=self.profile.weblink_type))
         sections = [E.item(E.title(job.gettext("Programme overview")), *general, identifier="SEC-overview")]
         for unit in job.units:
             items, unit_resources = self._unit(E, job, site, unit)
@@ -137,9 +142,13 @@ class _CommonCartridge:
         if quizzes:
             yield ZipEntry(BANK_PATH, _xml(qti.bank("QUESTION-BANK", quizzes)))
         p = self.profile
+        W = ElementMaker(namespace=p.weblink_ns, nsmap={None: p.weblink_ns})
+        online = online_self_assessment(job.site_url)
+        if online and any(page.kind == "profile" for page in site.pages):
+            yield ZipEntry(_ONLINE_PROFILE_PATH, _xml(W.webLink(W.title(job.gettext("Open the self-assessment")),
+                                                                W.url(href=online, target="_blank"))))
         for unit in job.units:
             for index, reading in enumerate(unit.unit.further_reading, start=1):
-                W = ElementMaker(namespace=p.weblink_ns, nsmap={None: p.weblink_ns})
                 link = W.webLink(W.title(reading.title), W.url(href=reading.url, target="_blank"))
                 yield ZipEntry(_weblink_path(unit, index), _xml(link))
             if unit.unit.discussion:
@@ -160,7 +169,8 @@ def _page_resource(E: ElementMaker, site: Site, page: Page) -> etree._Element:
 
 
 BANK_PATH = "quizzes/question-bank.xml"
-_PROFILE_FILES = ("assets/runtime.js", "assets/selfassessment.js", "assets/style.css")
+_ONLINE_PROFILE = "WL-SELF-ASSESSMENT"
+_ONLINE_PROFILE_PATH = "weblinks/self-assessment.xml"
 
 
 def _quiz_path(unit: UnitSource) -> str:
@@ -194,8 +204,7 @@ class CommonCartridge11(_CommonCartridge):
     label: ClassVar[str] = "IMS Common Cartridge 1.1"
     profile: ClassVar[_Profile] = _Profile(CC11, CC11_LOM_MANIFEST, CC11_LOM_RESOURCE, CC11_WL, CC11_DT, "1.1.0",
                                            "imswl_xmlv1p1", "imsdt_xmlv1p1", "imsqti_xmlv1p2/imscc_xmlv1p1/assessment",
-                                           "imsqti_xmlv1p2/imscc_xmlv1p1/question-bank",
-                                           "associatedcontent/imscc_xmlv1p1/learning-application-resource")
+                                           "imsqti_xmlv1p2/imscc_xmlv1p1/question-bank")
 
 
 class CommonCartridge13(_CommonCartridge):
@@ -203,5 +212,4 @@ class CommonCartridge13(_CommonCartridge):
     label: ClassVar[str] = "IMS Common Cartridge 1.3"
     profile: ClassVar[_Profile] = _Profile(CC13, CC13_LOM_MANIFEST, CC13_LOM_RESOURCE, CC13_WL, CC13_DT, "1.3.0",
                                            "imswl_xmlv1p3", "imsdt_xmlv1p3", "imsqti_xmlv1p2/imscc_xmlv1p3/assessment",
-                                           "imsqti_xmlv1p2/imscc_xmlv1p3/question-bank",
-                                           "associatedcontent/imscc_xmlv1p3/learning-application-resource")
+                                           "imsqti_xmlv1p2/imscc_xmlv1p3/question-bank")

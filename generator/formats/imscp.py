@@ -10,7 +10,7 @@ from lxml.builder import ElementMaker
 
 from generator.archive import ZipEntry
 from generator.formats import _lom, _scorm
-from generator.formats.base import Job, Scope
+from generator.formats.base import Container, Job, Scope
 from generator.formats.namespaces import IMSCP, LOM, XSI, schema_location
 from generator.render.html import Style
 from generator.render.site import Site
@@ -24,6 +24,8 @@ class ImsContentPackage:
     style: ClassVar[Style] = "package"
     extension: ClassVar[str] = ".zip"
     scopes: ClassVar[tuple[Scope, ...]] = ("unit", "programme")
+    manifest_name: ClassVar[str] = "imsmanifest.xml"
+    container: ClassVar[Container] = "zip"
 
     def manifest(self, job: Job, site: Site) -> etree._Element:
         nodes = _scorm.tree(job, site)

@@ -10,7 +10,7 @@ from lxml.builder import ElementMaker
 
 from generator.archive import ZipEntry
 from generator.formats import _scorm
-from generator.formats.base import Job, Scope
+from generator.formats.base import Container, Job, Scope
 from generator.formats.namespaces import ADLCP12, IMSCP12, IMSMD12, XML, XSI, schema_location
 from generator.numbers import plain_decimal
 from generator.render.html import Style
@@ -28,6 +28,8 @@ class Scorm12:
     style: ClassVar[Style] = "package"
     extension: ClassVar[str] = ".zip"
     scopes: ClassVar[tuple[Scope, ...]] = ("unit", "programme")
+    manifest_name: ClassVar[str] = "imsmanifest.xml"
+    container: ClassVar[Container] = "zip"
 
     def manifest(self, job: Job, site: Site) -> etree._Element:
         nodes = _scorm.tree(job, site)
@@ -64,12 +66,13 @@ def _imsmd(job: Job) -> etree._Element:
     """IMS Metadata 1.2.1 LOM (the binding SCORM 1.2 uses), with EQF, ECVET and the learning outcomes."""
     lang = job.language
     points = plain_decimal(job.ecvet_points)
+    credit = [MD.description(_langstring(f"{points} ECVET points", lang))] if job.units else []
     classifications = [
         MD.classification(_vocabulary("purpose", "Educational Level"),
                           MD.taxonpath(MD.source(_langstring("European Qualifications Framework (EQF)", lang)),
                                        MD.taxon(MD.id(f"EQF{job.eqf_level}"),
                                                 MD.entry(_langstring(f"EQF level {job.eqf_level}", lang)))),
-                          MD.description(_langstring(f"{points} ECVET points", lang))),
+                          *credit),
         *[MD.classification(_vocabulary("purpose", "Educational Objective"),
                             MD.taxonpath(MD.source(_langstring("Learning outcomes", lang)),
                                          MD.taxon(MD.id(o.id), MD.entry(_langstring(o.kind, lang)))),
@@ -81,7 +84,8 @@ def _imsmd(job: Job) -> etree._Element:
                    MD.description(_langstring(job.description, lang)),
                    *[MD.keyword(_langstring(k, lang)) for k in job.programme.keywords]),
         MD.lifecycle(MD.version(_langstring(job.programme.version, lang))),
-        MD.educational(MD.typicallearningtime(MD.datetime(f"{job.workload_hours:04d}:00:00"))),
+        *([MD.educational(MD.typicallearningtime(MD.datetime(f"{job.workload_hours:04d}:00:00")))]
+          if job.units else []),
         MD.rights(_vocabulary("cost", "no"), _vocabulary("copyrightandotherrestrictions", "yes"),
                   MD.description(_langstring(f"Licence: {job.programme.licence}", lang))),
         *classifications,

@@ -1,7 +1,9 @@
 """Package stage: SCORM 2004 4th Edition — SCOs with flow/choice sequencing and outcomes as objectives.
 
 Each unit's learning outcomes become objectives (objective id = outcome id) on every SCO that teaches
-them, mapped to one global objective per outcome so mastery is shared across SCOs and packages.
+them; the SCOs report them through cmi.objectives.n.*. Only with `Job.global_objectives` is each one
+mapped to a global objective (imsss:mapInfo) so mastery is shared across SCOs and packages: Moodle
+refuses any package carrying mapInfo (rule `moodle-scorm2004-mapinfo`, generator/lms/rules.py).
 Sequencing stays simple (flow and choice), as Moodle implements only part of SCORM 2004 sequencing.
 """
 
@@ -16,7 +18,7 @@ from lxml.builder import ElementMaker
 
 from generator.archive import ZipEntry
 from generator.formats import _lom, _scorm
-from generator.formats.base import Job, Scope
+from generator.formats.base import Container, Job, Scope
 from generator.formats.namespaces import ADLCP, ADLNAV, ADLSEQ, IMSCP, IMSSS, LOM, XSI, schema_location
 from generator.render.html import Style
 from generator.render.site import Site
@@ -33,6 +35,8 @@ class Scorm2004:
     style: ClassVar[Style] = "package"
     extension: ClassVar[str] = ".zip"
     scopes: ClassVar[tuple[Scope, ...]] = ("unit", "programme")
+    manifest_name: ClassVar[str] = "imsmanifest.xml"
+    container: ClassVar[Container] = "zip"
 
     def manifest(self, job: Job, site: Site) -> etree._Element:
         nodes = _scorm.tree(job, site)
@@ -66,8 +70,7 @@ def _sequencing(job: Job, node: _scorm.Node) -> list[etree._Element]:
         return []
     objectives = [
         SS.objective(
-            SS.mapInfo(targetObjectiveID=job.global_objective(outcome), readSatisfiedStatus="true",
-                       writeSatisfiedStatus="true"),
+            *_map_info(job, outcome, readSatisfiedStatus="true", writeSatisfiedStatus="true"),
             objectiveID=outcome,
         )
         for outcome in node.page.outcome_ids
@@ -84,8 +87,8 @@ def _quiz_sequencing(job: Job, ident: str, outcomes: tuple[str, ...], pass_mark:
     objectives = [
         SS.objective(
             SS.minNormalizedMeasure(measure),
-            SS.mapInfo(targetObjectiveID=job.global_objective(outcome), readSatisfiedStatus="false",
-                       writeSatisfiedStatus="true", writeNormalizedMeasure="true"),
+            *_map_info(job, outcome, readSatisfiedStatus="false", writeSatisfiedStatus="true",
+                       writeNormalizedMeasure="true"),
             satisfiedByMeasure="true", objectiveID=outcome,
         )
         for outcome in outcomes
@@ -95,3 +98,10 @@ def _quiz_sequencing(job: Job, ident: str, outcomes: tuple[str, ...], pass_mark:
                                           satisfiedByMeasure="true"), *objectives),
         SS.deliveryControls(completionSetByContent="true", objectiveSetByContent="true"),
     )
+
+
+def _map_info(job: Job, outcome: str, **flags: str) -> list[etree._Element]:
+    """The outcome's global objective mapping, only when asked for: it makes Moodle refuse the package."""
+    if not job.global_objectives:
+        return []
+    return [SS.mapInfo(targetObjectiveID=job.global_objective(outcome), **flags)]

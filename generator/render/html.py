@@ -1,8 +1,10 @@
 """Render stage: every lesson, unit description, case study and the programme overview as HTML pages.
 
-Two styles: `package` pages carry our theme, navigation and SCORM runtime (SCORM and IMS CP run them in
+Three styles: `package` pages carry our theme, navigation and SCORM runtime (SCORM and IMS CP run them in
 their own frame); `cc` pages are plain semantic HTML, because Moodle keeps only a Common Cartridge
-page's <body> and breaks links between page files (see MOODLE.md).
+page's <body> and breaks links between page files (see MOODLE.md); `moodle` pages are plain like `cc`,
+but links to lessons and case studies keep a `page-id:<id>` href that the Moodle backup rewrites into
+Moodle's own link to the page activity.
 """
 
 from __future__ import annotations
@@ -26,12 +28,15 @@ from generator.render.markdown import MarkdownRenderer, Resolved
 from generator.render.quiz import QuizRenderer, quiz_id
 from generator.render.selfassessment import PAGE as PROFILE_PAGE
 from generator.render.selfassessment import PAGE_ID as PROFILE_ID
+from generator.render.selfassessment import package_name as self_assessment_package_name
 from generator.render.selfassessment import self_assessment_data
 from generator.render.site import Page, Site, relative_href
 from generator.render.timeline import layout_timeline
 from generator.render.ui_strings import ui_strings_json
 
-Style = Literal["package", "cc"]
+Style = Literal["package", "cc", "moodle"]
+MOODLE_LINK = "page-id:"
+"""Prefix of lesson and case-study links in `moodle` pages; nothing an author writes can produce it."""
 ASSETS = ("style.css", "runtime.js", "quiz.js", "selfassessment.js")
 PROFILE_ASSETS = ("style.css", "runtime.js", "selfassessment.js")
 KIND_LABELS = {"knowledge": N_("Knowledge"), "skills": N_("Skills"), "competence": N_("Competence")}
@@ -101,7 +106,8 @@ def media_path(source: PurePosixPath) -> str:
 
 
 class _Renderer:
-    def __init__(self, course: Curriculum, style: Style, units: tuple[UnitSource, ...], lang: str | None) -> None:
+    def __init__(self, course: Curriculum, style: Style, units: tuple[UnitSource, ...], lang: str | None,
+                 site_url: str | None = None) -> None:
         assert course.programme is not None
         self.course = course
         self.programme = course.programme
@@ -118,6 +124,7 @@ class _Renderer:
         self.lessons = {lesson.id: lesson for unit in course.units for lesson in unit.lessons}
         self.cases = {case.id: case for case in course.case_studies}
         self.included_units = {u.code for u in units}
+        self.site_url = site_url
 
     # --- links -----------------------------------------------------------------------------------
     def resolver(self, page_path: str, source: PurePosixPath):  # type: ignore[no-untyped-def]
@@ -128,12 +135,16 @@ class _Renderer:
             ident, _, anchor = rest.partition("#")
             if scheme == "lesson" and ident in self.lessons:
                 lesson = self.lessons[ident]
+                if self.style == "moodle":
+                    return Resolved(f"{MOODLE_LINK}{lesson.id}", self.title_of(lesson), lesson.id)
                 if self.style == "cc" or lesson.unit_code not in self.included_units:
                     return Resolved(None)
                 return Resolved(relative_href(page_path, lesson_path(lesson)) + (f"#{anchor}" if anchor else ""),
                                 self.title_of(lesson), lesson.id)
             if scheme == "case" and ident in self.cases:
                 case = self.cases[ident]
+                if self.style == "moodle":
+                    return Resolved(f"{MOODLE_LINK}{case.id}", self.title_of(case), case.id)
                 if self.style == "cc" or not self._case_included(case):
                     return Resolved(None)
                 return Resolved(relative_href(page_path, case_path(case)), self.title_of(case), case.id)
@@ -171,7 +182,8 @@ class _Renderer:
         self._page("index.html", "overview.html", Page("index.html", self.programme.id, self.programme.title,
                                                          "overview", None), self._overview_context())
         home_unit = self.course.units_in_order()[0].code if self.course.units else None
-        if self.course.competences and (self.style == "cc" or home_unit in self.included_units):
+        # A Moodle backup carries the self-assessment as a SCORM package of its own, rendered in the package style
+        if self.course.competences and (self.style == "cc" or self.style == "package" and home_unit in self.included_units):
             self._self_assessment(home_unit)
         for unit in self.units:
             self._unit(unit)
@@ -217,17 +229,33 @@ class _Renderer:
         translation = item.translation(self.lang)
         return (translation.doc, self.lang) if translation else (item.doc, self.source_lang)
 
-    def _self_assessment(self, home_unit: str | None) -> None:
-        """One page for the programme, filed under its first unit (the orientation, where learners take it)."""
+    def _self_assessment(self, home_unit: str | None, linked_home: bool = True) -> None:
+        """One page for the programme, filed under its first unit (the orientation, where learners take it).
+
+        Cartridges get a page that explains it and links to the hosted site instead: Moodle keeps neither
+        the scripts of a cartridge page nor an HTML file resource (see MOODLE.md).
+        """
         assert self.course.competences is not None
-        for name in PROFILE_ASSETS:  # cartridges ship it as a file resource with its own assets
-            self.site.files[f"assets/{name}"] = resources.files("generator").joinpath("static", name).read_bytes()
         page = Page(PROFILE_PAGE, PROFILE_ID, self._("Self-assessment"), "profile", home_unit)
         comp = self.course.competences
+        context = {**self._common(PROFILE_PAGE, None), "scale": comp.rating_scale, "fields": comp.activity_fields,
+                   "skill_count": sum(len(f.skills) for f in comp.activity_fields)}
+        if self.style == "cc":
+            self._page(PROFILE_PAGE, "self_assessment_info.html", page, {
+                **context, "online_href": online_self_assessment(self.site_url),
+                "package_name": self_assessment_package_name(self.course, self.lang)})
+            return
+        if not linked_home:
+            context["home"] = None  # a package holding only this page has no overview to go back to
         self._page(PROFILE_PAGE, "self_assessment.html", page, {
-            **self._common(PROFILE_PAGE, None), "standalone": True, "scale": comp.rating_scale,
-            "fields": comp.activity_fields, "skill_count": sum(len(f.skills) for f in comp.activity_fields),
-            "data": self_assessment_data(self.course), "runtime_outcomes": ""})
+            **context, "data": self_assessment_data(self.course), "runtime_outcomes": ""})
+
+    def render_self_assessment_only(self) -> Site:
+        for name in PROFILE_ASSETS:
+            self.site.files[f"assets/{name}"] = resources.files("generator").joinpath("static", name).read_bytes()
+        home_unit = self.course.units_in_order()[0].code if self.course.units else None
+        self._self_assessment(home_unit, linked_home=False)
+        return self.site
 
     def _has_quiz_page(self, unit: UnitSource) -> bool:
         # Cartridges carry quizzes as QTI, which the LMS turns into its own quiz activity
@@ -338,10 +366,23 @@ def _countries(case: CaseStudy) -> str:
 
 
 def render_site(course: Curriculum, style: Style, unit_codes: tuple[str, ...] | None = None,
-                lang: str | None = None) -> Site:
+                lang: str | None = None, site_url: str | None = None) -> Site:
     """Render the programme (or only `unit_codes`) in one style and interface language (default: the source's).
 
+    `site_url` is where the static site is hosted; cartridge pages link to the self-assessment there.
     The curriculum must have passed `check`.
     """
     units = tuple(u for u in course.units_in_order() if unit_codes is None or u.code in unit_codes)
-    return _Renderer(course, style, units, lang).render()
+    return _Renderer(course, style, units, lang, site_url).render()
+
+
+def render_self_assessment(course: Curriculum, lang: str | None = None) -> Site:
+    """Only the self-assessment page and its assets, for a package of its own; empty without a competence profile."""
+    if course.competences is None:
+        return Site("package")
+    return _Renderer(course, "package", (), lang).render_self_assessment_only()
+
+
+def online_self_assessment(site_url: str | None) -> str | None:
+    """The self-assessment's address on the hosted static site, if the programme has one."""
+    return f"{site_url.rstrip('/')}/{PROFILE_PAGE}" if site_url else None

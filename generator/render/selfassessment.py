@@ -20,6 +20,14 @@ PAGE: Final = "self-assessment.html"
 PAGE_ID: Final = "SELF-ASSESSMENT"
 
 
+def package_name(course: Curriculum, lang: str | None) -> str:
+    """File name of the self-assessment's own SCORM 1.2 package, which cartridge pages tell teachers to add."""
+    assert course.programme is not None
+    source = course.programme.languages[0]
+    base = course.programme.id if lang in (None, source) else f"{course.programme.id}-{lang}"
+    return f"{base}-self-assessment-scorm12.zip"
+
+
 def self_assessment_data(course: Curriculum) -> Markup:
     assert course.programme is not None and course.competences is not None
     schedule = {s.code: list(s.months) for s in course.programme.units}

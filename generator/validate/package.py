@@ -10,6 +10,8 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from generator.diagnostics import Diagnostic, sort_key
+from generator.validate.backup import MANIFEST as BACKUP_MANIFEST
+from generator.validate.backup import BackupFindings, check_backup, check_members, is_backup
 from generator.validate.entries import MANIFEST, Entries, check_entries, find_manifest, open_zip, read_entry
 from generator.validate.manifest import ManifestFormat, detect_format
 from generator.validate.references import check_manifest, descriptor_entry
@@ -26,11 +28,11 @@ class PackageReport:
 
     path: Path
     format: str | None
-    """`scorm12`, `scorm2004`, `imscp`, `cc11`, `cc13`, or None when not recognised."""
+    """`scorm12`, `scorm2004`, `imscp`, `cc11`, `cc13`, `mbz`, or None when not recognised."""
     version: str | None
     """Human readable, e.g. `SCORM 2004 4th Edition`, `IMS CC 1.1`."""
     resources: int
-    """Number of <resource> elements in the manifest."""
+    """Number of <resource> elements in the manifest (activities, for a Moodle backup)."""
     diagnostics: tuple[Diagnostic, ...]
     xsd_checked: bool = True
     """False when validated without the official schemas: only the integrity checks ran."""
@@ -53,7 +55,7 @@ def validate_package(path: Path, schemas: Path | None) -> PackageReport:
     With `schemas` None only the integrity checks run (the report says `xsd_checked=False`).
 
     Diagnostics: CUR401, CUR402, CUR403, CUR404, CUR405, CUR406, CUR407, CUR408, CUR409, CUR410, CUR411,
-    CUR412, CUR413, CUR414.
+    CUR412, CUR413, CUR414; for a Moodle backup (.mbz) CUR403 and CUR450-CUR458.
     """
     return _validate(path, path, path.name, schemas)
 
@@ -68,14 +70,24 @@ def validate_bytes(name: str, data: bytes, schemas: Path | None) -> PackageRepor
 
 def _validate(path: Path, source: Path | bytes, label: str, schemas: Path | None) -> PackageReport:
     diags: list[Diagnostic] = []
-    findings = _Findings()
+    if is_backup(source):
+        return _backup_report(path, check_backup(source, label, diags), diags)
+    findings: _Findings | BackupFindings | None = _Findings()
     archive = open_zip(source, label, diags)
     if archive is not None:
         with archive:
             findings = _check_archive(archive, label, schemas, diags)
+    if findings is None or isinstance(findings, BackupFindings):
+        return _backup_report(path, findings, diags)
     fmt = findings.format
     return PackageReport(path, fmt.name if fmt else None, fmt.version if fmt else None, findings.resources,
                          tuple(sorted(_without_repeats(diags), key=sort_key)), schemas is not None)
+
+
+def _backup_report(path: Path, backup: BackupFindings | None, diags: list[Diagnostic]) -> PackageReport:
+    return PackageReport(path, "mbz" if backup else None,
+                         f"Moodle {backup.backup_release or '?'} course backup" if backup else None,
+                         backup.activities if backup else 0, tuple(sorted(diags, key=sort_key)))
 
 
 def _without_repeats(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -96,8 +108,14 @@ def _is_repeat(d: Diagnostic, duplicates: set[tuple[PurePosixPath | None, int | 
     return idref is not None and f"'{idref.group(1)}'" in unresolved
 
 
-def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path | None, diags: list[Diagnostic]) -> _Findings:
+def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path | None, diags: list[Diagnostic],
+                   ) -> _Findings | BackupFindings | None:
     entries = check_entries(archive, label, diags)
+    if entries is not None and MANIFEST not in entries.files and BACKUP_MANIFEST in entries.files:
+        # A Moodle backup packed as a zip, which Moodle restores as well as its usual tar.gz.
+        members = {name: data for name in sorted(entries.files - entries.damaged)
+                   if (data := read_entry(archive, name, label, diags)) is not None}
+        return check_members(members, label, diags)
     if entries is None or not find_manifest(entries, label, diags) or MANIFEST in entries.damaged:
         return _Findings()
     manifest_file = PurePosixPath(f"{label}/{MANIFEST}")

@@ -1,0 +1,126 @@
+"""Validate stage (LMS rules): a read-only view of any package, ours or not, for the rules to look at."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Final
+
+from lxml import etree
+
+from generator.diagnostics import Diagnostic
+from generator.validate.entries import MANIFEST, check_entries, open_zip, read_entry
+from generator.validate.safexml import parse_xml
+
+CC_NAMESPACES: Final = {
+    "http://www.imsglobal.org/xsd/imscc/imscp_v1p1": "1.0",
+    "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1": "1.1",
+    "http://www.imsglobal.org/xsd/imsccv1p2/imscp_v1p1": "1.2",
+    "http://www.imsglobal.org/xsd/imsccv1p3/imscp_v1p1": "1.3",
+}
+SCORM12_NS: Final = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+IMSCP_NS: Final = "http://www.imsglobal.org/xsd/imscp_v1p1"
+ADLCP_2004: Final = "http://www.adlnet.org/xsd/adlcp_v1p3"
+IMSSS: Final = "http://www.imsglobal.org/xsd/imsss"
+QTI: Final = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
+HTML_SUFFIXES: Final = (".html", ".htm", ".xhtml")
+
+
+@dataclass
+class PackageView:
+    """What the rules may look at: entry names, the manifest (raw head and parsed) and other entries on demand."""
+
+    label: str
+    is_zip: bool = False
+    names: frozenset[str] = frozenset()
+    manifest_name: str | None = None
+    """Where imsmanifest.xml is: at the root, in a folder, or None."""
+    head: bytes = b""
+    """The manifest's first 500 bytes, as Moodle's cartridge detection reads them."""
+    root: etree._Element | None = None
+    _archive: zipfile.ZipFile | None = None
+    _cache: dict[str, etree._Element | None] = field(default_factory=dict)
+    _texts: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str | None:
+        """`scorm12`, `scorm2004`, `imscp`, `cc1.0` … `cc1.3`, or None when the manifest is unknown or unreadable."""
+        if self.root is None:
+            return None
+        ns = etree.QName(self.root).namespace or ""
+        if ns in CC_NAMESPACES:
+            return f"cc{CC_NAMESPACES[ns]}"
+        if ns == SCORM12_NS:
+            return "scorm12"
+        if ns == IMSCP_NS:
+            version = self.root.findtext(f"{{{ns}}}metadata/{{{ns}}}schemaversion") or ""
+            uses_2004 = any(ADLCP_2004 in e.nsmap.values() for e in self.root.iter(etree.Element))
+            return "scorm2004" if "2004" in version or "CAM 1.3" in version or uses_2004 else "imscp"
+        return None
+
+    @property
+    def namespace(self) -> str:
+        return (etree.QName(self.root).namespace or "") if self.root is not None else ""
+
+    def resources(self) -> Iterator[etree._Element]:
+        if self.root is not None:
+            yield from self.root.iter(f"{{{self.namespace}}}resource")
+
+    def resource_files(self, resource: etree._Element) -> list[str]:
+        """The resource's href and file hrefs, as entry names (xml:base ignored; our rules only need the paths)."""
+        hrefs = [resource.get("href") or ""] + [f.get("href") or "" for f in resource.iter(f"{{{self.namespace}}}file")]
+        return list(dict.fromkeys(_clean(h) for h in hrefs if h))
+
+    def text(self, name: str) -> str | None:
+        """An entry as text (UTF-8, undecodable bytes replaced), or None when missing or unreadable."""
+        if self._archive is None or name not in self.names:
+            return None
+        if name not in self._texts:
+            data = read_entry(self._archive, name, self.label, [])
+            self._texts[name] = data.decode("utf-8", "replace") if data is not None else None
+        return self._texts[name]
+
+    def xml(self, name: str) -> etree._Element | None:
+        """An entry parsed as untrusted XML (no DTD, no entities, no network), cached."""
+        if name not in self._cache:
+            data = self.text(name)
+            tree = parse_xml(data.encode("utf-8"), PurePosixPath(name), []) if data is not None else None
+            self._cache[name] = tree.getroot() if tree is not None else None
+        return self._cache[name]
+
+
+def _clean(href: str) -> str:
+    return re.sub(r"^\./", "", href.split("#")[0].split("?")[0])
+
+
+@contextmanager
+def open_view(source: Path | bytes, label: str) -> Iterator[PackageView]:
+    """Open a package (path or bytes) as a PackageView; the zip stays open until the block ends."""
+    ignored: list[Diagnostic] = []  # `validate` reports damage and unsafe entries; the rules only skip them
+    archive = open_zip(source, label, ignored)
+    if archive is None:
+        yield PackageView(label)
+        return
+    with archive:
+        yield _view(archive, label, ignored)
+
+
+def _view(archive: zipfile.ZipFile, label: str, ignored: list[Diagnostic]) -> PackageView:
+    entries = check_entries(archive, label, ignored)
+    if entries is None:
+        return PackageView(label, True)
+    names = entries.files - entries.damaged
+    manifest = MANIFEST if MANIFEST in names else next(
+        (n for n in sorted(names) if PurePosixPath(n).name == MANIFEST), None)
+    view = PackageView(label, True, frozenset(names), manifest, _archive=archive)
+    if manifest is not None:
+        data = read_entry(archive, manifest, label, ignored)
+        if data is not None:
+            view.head = data[:500]
+            tree = parse_xml(data, PurePosixPath(manifest), ignored)
+            view.root = tree.getroot() if tree is not None else None
+    return view
