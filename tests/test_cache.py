@@ -259,3 +259,18 @@ def test_a_script_without_a_main_guard_still_builds_in_one_process(tmp_path: Pat
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("built 2")
+
+
+def test_the_static_site_from_the_cache_is_the_clean_one(make_project: MakeProject, tmp_path: Path) -> None:
+    def site(out: Path, **options: object) -> dict[str, bytes]:
+        result = build_project(root, out, ["site"], None, SCHEMAS, **options)  # type: ignore[arg-type]
+        assert result.ok and result.site is not None, result.diagnostics
+        return {p.relative_to(result.site).as_posix(): p.read_bytes() for p in result.site.rglob("*") if p.is_file()}
+
+    root = make_project()
+    build(root, tmp_path / "warm", "programme", jobs=1)  # fills the unit cache the site's rendering shares
+    lesson = root / "modules/01-basics/01-what-is-a-cluster.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    cached = site(tmp_path / "cached", jobs=1)
+    assert cached == site(tmp_path / "clean", jobs=1, cache=False)
+    assert b"One more sentence." in cached["units/U01/U01-L1.html"]
