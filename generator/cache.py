@@ -146,7 +146,8 @@ class Cache:
         """Store `payload` atomically; a cache that cannot be written only costs speed, so errors are ignored."""
         path = self.path(kind, key)
         with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                path.parent.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
             try:
                 with os.fdopen(handle, "wb") as stream:
