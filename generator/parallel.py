@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import multiprocessing
 import os
 import pickle
@@ -26,6 +27,8 @@ from lxml import etree
 
 from generator.cache import Cache, compiler_digest, digest, folder_digest, pack, unpack
 from generator.formats.base import Job, Packager
+from generator.lms import RULES, Finding, check_lms
+from generator.lms.rules import Hit
 from generator.mdmemo import ACTIVE_MEMO, Memo
 from generator.model import Curriculum
 from generator.render.html import Style
@@ -287,6 +290,25 @@ def _cached_package(cache: Cache, key: str, name: str) -> Output | None:
     except (ValueError, AssertionError, KeyError, TypeError):
         return None
     return Output(name, data, report, cached=True)
+
+
+def lms_findings(data: bytes, name: str, lms: Sequence[str], cache: Cache | None) -> tuple[Finding, ...]:
+    """`check_lms` of a package's bytes, from the cache when these bytes were checked for these LMSs before."""
+    key = digest(compiler_digest(), name, hashlib.sha256(data).hexdigest(), *sorted(lms))
+    if cache is not None and (payload := cache.get("lms", key)) is not None:
+        try:
+            header, _ = unpack(payload)
+            rules = {rule.id: rule for rule in RULES}
+            assert isinstance(header, list)
+            return tuple(Finding(rules[rule], tuple(asked), Hit(detail, entry, line))
+                         for rule, asked, detail, entry, line in header)
+        except (ValueError, AssertionError, KeyError, TypeError):
+            pass
+    findings = check_lms(data, name, lms)
+    if cache is not None:
+        cache.put("lms", key, pack([[f.rule.id, list(f.lms), f.hit.detail, f.hit.entry, f.hit.line]
+                                    for f in findings]))
+    return findings
 
 
 class _DeflatePack(dict[str, Deflated]):
