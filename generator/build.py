@@ -28,7 +28,15 @@ from generator.i18n import interface_languages
 from generator.lms import LMS_NAMES, Finding
 from generator.load.project import load_project
 from generator.model import Curriculum
-from generator.parallel import Planned, Settings, build_packages, default_jobs, lms_findings, render_cached
+from generator.parallel import (
+    Planned,
+    Settings,
+    build_packages,
+    default_jobs,
+    findings_of,
+    lms_findings,
+    render_cached,
+)
 from generator.render.site import Site
 from generator.validate import PackageReport, find_schemas, not_validated, validate_bytes
 
@@ -159,7 +167,7 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
     extra = "scorm12" in formats and not unit_codes and course.competences is not None
     total = len(plan) + extra
     store = Cache(default_folder()) if cache else None
-    settings = Settings(schemas, epoch, lang, store.folder if store else None, site_url)
+    settings = Settings(schemas, epoch, lang, store.folder if store else None, site_url, tuple(lms))
     finished = 0
 
     def done(name: str) -> None:
@@ -171,14 +179,16 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
     outputs = build_packages(course, plan, settings, default_jobs() if jobs is None else jobs, done)
     for planned, output in zip(plan, outputs, strict=True):
         package = _write_package(out, output.name, output.data, planned.packager.name, planned.packager.label,
-                                 output.report, lms, diags, store)
+                                 output.report, output.findings(), diags)
         if package:
             built.append(package)
     standalone = self_assessment_package(course, lang, epoch) if extra else None
     if standalone is not None:
         done(standalone.name)
-        package = _write_package(out, standalone.name, standalone.data, "scorm12", SELF_ASSESSMENT_LABEL,
-                                 validate_bytes(standalone.name, standalone.data, schemas), lms, diags, store)
+        report = validate_bytes(standalone.name, standalone.data, schemas)
+        findings = findings_of(lms_findings(standalone.data, standalone.name, lms, store)) if report.ok else ()
+        package = _write_package(out, standalone.name, standalone.data, "scorm12", SELF_ASSESSMENT_LABEL, report,
+                                 findings, diags)
         if package:
             built.append(package)
     site = _write_site(out, course, lang, diags, store) if SITE in formats else None
@@ -187,7 +197,7 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
     return BuildResult(tuple(built), tuple(sorted(diags, key=sort_key)), site)
 
 def _write_package(out: Path, name: str, data: bytes, packager: str, label: str, report: PackageReport,
-                   lms: Sequence[str], diags: list[Diagnostic], store: Cache | None) -> BuiltPackage | None:
+                   findings: tuple[Finding, ...], diags: list[Diagnostic]) -> BuiltPackage | None:
     diags += report.diagnostics
     if not report.ok:
         diags.append(error("CUR302", f"{name} was not written: it failed validation", PurePosixPath(name),
@@ -200,7 +210,7 @@ def _write_package(out: Path, name: str, data: bytes, packager: str, label: str,
                            hint="Check that the output folder is writable and the disk has space."))
         return None
     return BuiltPackage(path, packager, label, len(data), hashlib.sha256(data).hexdigest(), report,
-                        lms_findings(data, name, lms, store))
+                        findings)
 
 
 def _write_site(out: Path, course: Curriculum, lang: str | None, diags: list[Diagnostic],

@@ -59,6 +59,11 @@ class Output:
     report: PackageReport
     cached: bool
     """Taken from the cache (neither assembled nor validated again)."""
+    lms: tuple[LmsRow, ...] = ()
+    """What the LMSs of `Settings.lms` refuse or change, as `findings` reads it (plain data: crosses processes)."""
+
+    def findings(self) -> tuple[Finding, ...]:
+        return findings_of(self.lms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,8 @@ class Settings:
     lang: str | None
     cache: Path | None
     site_url: str | None = None
+    lms: tuple[str, ...] = ()
+    """LMSs whose rules each package is checked against (generator/lms)."""
 
 
 Progress = Callable[[str], None]
@@ -253,6 +260,14 @@ def _memo(course: Curriculum, cache: Cache | None, style: str, lang: str | None,
 
 
 def _package(planned: Planned, site: Site, settings: Settings, cache: Cache | None, store: _DeflatePack) -> Output:
+    output = _validated_package(planned, site, settings, cache, store)
+    if output.report.ok and settings.lms:  # the LMS report covers the packages written, in this worker too
+        return dataclasses.replace(output, lms=lms_findings(output.data, output.name, settings.lms, cache))
+    return output
+
+
+def _validated_package(planned: Planned, site: Site, settings: Settings, cache: Cache | None,
+                       store: _DeflatePack) -> Output:
     from generator.archive import ZipEntry, build_tar_gz
 
     packager = planned.packager
@@ -292,23 +307,32 @@ def _cached_package(cache: Cache, key: str, name: str) -> Output | None:
     return Output(name, data, report, cached=True)
 
 
-def lms_findings(data: bytes, name: str, lms: Sequence[str], cache: Cache | None) -> tuple[Finding, ...]:
+def findings_of(rows: Sequence[LmsRow]) -> tuple[Finding, ...]:
+    rules = {rule.id: rule for rule in RULES}
+    return tuple(Finding(rules[rule], tuple(asked), Hit(detail, entry, line)) for rule, asked, detail, entry, line in rows)
+
+
+LmsRow = tuple[str, tuple[str, ...], str, "str | None", "int | None"]
+"""(rule id, LMSs asked, detail, entry, line): a Finding as plain data."""
+
+
+def lms_findings(data: bytes, name: str, lms: Sequence[str], cache: Cache | None) -> tuple[LmsRow, ...]:
     """`check_lms` of a package's bytes, from the cache when these bytes were checked for these LMSs before."""
     key = digest(compiler_digest(), name, hashlib.sha256(data).hexdigest(), *sorted(lms))
     if cache is not None and (payload := cache.get("lms", key)) is not None:
         try:
             header, _ = unpack(payload)
-            rules = {rule.id: rule for rule in RULES}
             assert isinstance(header, list)
-            return tuple(Finding(rules[rule], tuple(asked), Hit(detail, entry, line))
+            rows = tuple((str(rule), tuple(asked), str(detail), entry, line)
                          for rule, asked, detail, entry, line in header)
-        except (ValueError, AssertionError, KeyError, TypeError):
+            if all(row[0] in {rule.id for rule in RULES} for row in rows):
+                return rows
+        except (ValueError, AssertionError, TypeError):
             pass
-    findings = check_lms(data, name, lms)
+    rows = tuple((f.rule.id, f.lms, f.hit.detail, f.hit.entry, f.hit.line) for f in check_lms(data, name, lms))
     if cache is not None:
-        cache.put("lms", key, pack([[f.rule.id, list(f.lms), f.hit.detail, f.hit.entry, f.hit.line]
-                                    for f in findings]))
-    return findings
+        cache.put("lms", key, pack([list(row) for row in rows]))
+    return rows
 
 
 class _DeflatePack(dict[str, Deflated]):
