@@ -169,6 +169,7 @@ CODES: Final[dict[str, str]] = {
     "CUR441": "Moodle drops cartridge resources of unknown types",
     "CUR442": "Canvas has no course import for SCORM or IMS CP",
     "CUR443": "Canvas imports cartridge pages as files",
+    "CUR444": "only Moodle restores a Moodle course backup",
     "CUR450": "Moodle backup is not a readable gzip-compressed tar",
     "CUR451": "moodle_backup.xml is missing from the backup root",
     "CUR452": "unsafe entry in a Moodle backup (link, special file, absolute or '..' path, duplicate)",
