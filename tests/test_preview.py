@@ -247,9 +247,16 @@ def test_the_server_serves_the_overview_at_slash_with_the_reload_script(served: 
 
 
 def test_the_server_refuses_other_host_names_on_loopback(served: PreviewServer) -> None:
-    status, _, _ = _get(served, "/", host="attacker.example:8000")
-    assert status == 421
-    assert _get(served, "/", host="localhost:8000")[0] == 200
+    port = served.url.rstrip("/").rsplit(":", 1)[1]
+    for host in ("attacker.example:8000", f"127.evil.com:{port}", f"127.0.0.2:{port}", f"localhost.evil.com:{port}",
+                 "localhost", f"localhost:{int(port) + 1}", f"127.0.0.1:{port}.evil.com"):
+        assert _get(served, "/", host=host)[0] == 421, host  # DNS rebinding, issue #17 finding 7
+
+
+def test_the_server_answers_its_loopback_names_with_its_port(served: PreviewServer) -> None:
+    port = served.url.rstrip("/").rsplit(":", 1)[1]
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", f"LOCALHOST:{port}"):
+        assert _get(served, "/", host=host)[0] == 200, host
 
 
 def test_an_open_event_stream_hears_which_page_changed(served: PreviewServer) -> None:

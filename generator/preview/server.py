@@ -22,7 +22,6 @@ from generator.preview.incremental import SOURCE_DIRS, Preview, Update
 from generator.preview.overlay import EVENTS_PATH, diagnostics_block, inject, not_found_page
 
 OnUpdate = Callable[[Update], None]
-LOOPBACK_NAMES: Final = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _KEEP_ALIVE_SECONDS: Final = 15.0
 _HISTORY: Final = 64
 """Updates remembered for pages that reconnect; a page older than that reloads whatever changed."""
@@ -207,7 +206,6 @@ class PreviewServer:
         self._failure: BaseException | None = None
         self._http = _HTTPServer((host, port), _Handler)
         self._http.app = self
-        self._loopback = host in LOOPBACK_NAMES or host.startswith("127.")
 
     @property
     def url(self) -> str:
@@ -217,11 +215,16 @@ class PreviewServer:
         return f"http://{shown}:{port}/"
 
     def is_allowed_host(self, header: str) -> bool:
-        """On loopback, only requests naming a loopback host: a page elsewhere cannot read the preview (DNS rebinding)."""
-        if not self._loopback:
-            return True
-        name = header.rsplit(":", 1)[0] if not header.endswith("]") else header
-        return name in LOOPBACK_NAMES or name.startswith("127.")
+        """Only requests naming this server by a loopback name and its port, exactly (issue #17).
+
+        A page elsewhere that rebinds its own name to 127.0.0.1 sends that name as Host, so it cannot read
+        the preview (DNS rebinding); a prefix test such as "starts with 127." let `127.evil.com` through.
+        """
+        host, port = self._http.server_address[:2]
+        name = host.decode() if isinstance(host, bytes) else host
+        names = {"localhost", "127.0.0.1", "[::1]", f"[{name}]" if ":" in name else name}
+        allowed = {f"{n}:{port}" for n in names} | (names if port == 80 else set())
+        return header.strip().lower() in allowed
 
     def serve_forever(self, on_update: OnUpdate | None = None) -> None:
         """Serve and watch the sources until `shutdown()` or Ctrl-C; `on_update` hears of every refresh."""
