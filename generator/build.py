@@ -112,6 +112,11 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope, s
         key = (packager.style, tuple(u.code for u in job.units))
         if key not in sites:
             sites[key] = render_site(course, packager.style, key[1], lang)
+            diags += sites[key].diagnostics
+        if sites[key].diagnostics:
+            diags.append(error("CUR302", f"{name} was not written: a file it links to was refused", PurePosixPath(name),
+                               hint="Run curriculum check; a linked file changed after it was checked."))
+            continue
         data = package_bytes(packager, job, sites[key], epoch)
         report = validate_bytes(name, data, schemas)
         diags += report.diagnostics
