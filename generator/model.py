@@ -318,6 +318,8 @@ class Document:
     refs: tuple[Ref, ...] = ()
     removals: tuple[Removal, ...] = ()
     headings: tuple[Heading, ...] = ()
+    overloaded_line: int | None = None
+    """File line of a block too dense in markup to render; the body is then not rendered at all."""
 
 
 @dataclass(frozen=True, slots=True)

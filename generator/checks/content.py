@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Final
 
 from generator.diagnostics import Diagnostic, error, warning
-from generator.load.markdown import locate
+from generator.load.markdown import MAX_MARKUP_PER_BLOCK, locate
 from generator.load.sanitise import ALLOWED_ATTRIBUTES, url_scheme
 from generator.model import CaseStudy, Curriculum, Document, Heading, Lesson, Ref, Removal
 
@@ -37,7 +37,7 @@ handle sustain champion own
 
 
 def check_bodies(course: Curriculum) -> Iterator[Diagnostic]:
-    """Diagnostics: CUR240-CUR247, CUR249, CUR250, CUR251."""
+    """Diagnostics: CUR240-CUR247, CUR249-CUR251, CUR254."""
     lessons = {lesson.id for lesson in course.lessons}
     cases = {case.id for case in course.case_studies}
     documents: list[Lesson | CaseStudy] = [*course.lessons, *course.case_studies]
@@ -56,6 +56,11 @@ def check_document(root: Path, file: PurePosixPath, doc: Document, lessons: set[
 
     `line_of` gives a finding's file line (default: the body line by which it exists).
     """
+    if doc.overloaded_line is not None:
+        yield error("CUR254", f"this paragraph holds more than {MAX_MARKUP_PER_BLOCK} '[' and '<'; it is not rendered",
+                    file, line_of(Ref("")) if line_of else doc.overloaded_line,
+                    hint="Split it into smaller paragraphs; Markdown takes too long on so many brackets in one.")
+        return
     where: Locator = line_of or (lambda found: locate(doc, found))
     yield from _check_removals(file, doc, where)
     yield from _check_refs(root, file, doc, lessons, cases, where)

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
-from typing import TypeVar
+from typing import Final, TypeVar
 
 import markdown
 
@@ -27,6 +27,10 @@ EXTENSION_CONFIGS: dict[str, dict[str, object]] = {
     "footnotes": {"BACKLINK_TITLE": "Back to the text"},
     "tables": {"use_align_attribute": True},  # the pages' Content-Security-Policy blocks style attributes
 }
+MAX_MARKUP_PER_BLOCK: Final = 1000
+"""Python-Markdown's inline parsing takes time quadratic in the '[' and '<' of a paragraph (nested or unclosed
+links, footnote references, inline tags): 3000 '[x](' take seconds, 30 000 would take minutes. Real paragraphs
+and tables hold a few dozen."""
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _local = threading.local()  # a Markdown instance keeps state while it converts; preview renders from threads
 
@@ -39,7 +43,13 @@ def _markdown() -> markdown.Markdown:
 
 
 def read_markdown(body: str, body_line: int = 1) -> Document:
-    """Render and sanitise a body; collect its links, images and headings from the HTML that ships."""
+    """Render and sanitise a body; collect its links, images and headings from the HTML that ships.
+
+    A body with a paragraph too dense in markup to render in reasonable time is not rendered at all.
+    """
+    overloaded = overloaded_block(body)
+    if overloaded is not None:
+        return Document(body, body_line, overloaded_line=body_line + overloaded - 1)
     html, removals = safe_html(body)
     refs, headings = _collect(html)
     return Document(body, body_line, html, refs, removals, headings)
@@ -47,12 +57,27 @@ def read_markdown(body: str, body_line: int = 1) -> Document:
 
 @lru_cache(maxsize=4096)
 def safe_html(text: str) -> tuple[str, tuple[Removal, ...]]:
-    """The sanitised HTML of one Markdown text and what sanitising removed."""
+    """The sanitised HTML of one Markdown text and what sanitising removed ('' for an overloaded text)."""
+    if overloaded_block(text) is not None:
+        return "", ()
     md = _markdown()
     try:
         return sanitise(md.reset().convert(text))
     finally:
         md.reset()  # keeps footnotes, abbreviations and heading ids of texts apart
+
+
+def overloaded_block(text: str) -> int | None:
+    """Line (1-based, within `text`) of the first block holding more than MAX_MARKUP_PER_BLOCK '[' and '<'."""
+    count, start = 0, 1
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            count, start = 0, number + 1
+            continue
+        count += line.count("[") + line.count("<")
+        if count > MAX_MARKUP_PER_BLOCK:
+            return start
+    return None
 
 
 def _collect(html: str) -> tuple[tuple[Ref, ...], tuple[Heading, ...]]:

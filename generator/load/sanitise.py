@@ -49,7 +49,8 @@ REMOVED_WITH_CONTENT: Final = frozenset({
 """Elements whose content is code or markup of another language: dropped whole, not unwrapped."""
 
 _TAG_NAME = re.compile(r"<([A-Za-z][^\t\n\f\r />]*)")
-_SCHEME_CANDIDATE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+# starts only where a run of scheme characters starts, so a long run without a colon is read once, not once per letter
+_SCHEME_CANDIDATE = re.compile(r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]*):")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
 

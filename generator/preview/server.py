@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import watchfiles
 
 from generator.preview.incremental import SOURCE_DIRS, Preview, Update
-from generator.preview.overlay import EVENTS_PATH, diagnostics_block, inject, not_found_page
+from generator.preview.overlay import EVENTS_PATH, SCRIPT, SCRIPT_PATH, STYLE, STYLE_PATH, diagnostics_block, inject, not_found_page
 
 OnUpdate = Callable[[Update], None]
 _KEEP_ALIVE_SECONDS: Final = 15.0
@@ -129,6 +129,10 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path == EVENTS_PATH and not head:
             self._events(parse_qs(url.query))
+            return
+        if url.path in (SCRIPT_PATH, STYLE_PATH):
+            data, kind = (SCRIPT, "text/javascript") if url.path == SCRIPT_PATH else (STYLE, "text/css")
+            self._send(HTTPStatus.OK, data.encode("utf-8"), kind + "; charset=utf-8", head)
             return
         self._file(url.path, head)
 

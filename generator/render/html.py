@@ -34,6 +34,13 @@ from generator.render.timeline import layout_timeline
 from generator.render.ui_strings import ui_strings_json
 
 Style = Literal["package", "cc"]
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; "
+                           "font-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; object-src 'none'")
+"""Every page's policy: scripts and styles only from files in the package, never inline, no handler attributes.
+
+Whatever got past the sanitiser still cannot run. `connect-src 'self'` is for the preview's reload events;
+the SCORM runtime talks to the LMS through a JavaScript object in a parent frame, which no policy restricts.
+"""
 ASSETS = ("style.css", "runtime.js", "quiz.js", "selfassessment.js")
 PROFILE_ASSETS = ("style.css", "runtime.js", "selfassessment.js")
 KIND_LABELS = {"knowledge": N_("Knowledge"), "skills": N_("Skills"), "competence": N_("Competence")}
@@ -276,6 +283,7 @@ class _Renderer:
             "unit": unit,
             "unit_href": relative_href(path, unit_path(unit)) if unit else None,
             "page_path": path,
+            "content_security_policy": CONTENT_SECURITY_POLICY,
         }
 
     def _overview_context(self) -> dict[str, object]:
