@@ -145,6 +145,11 @@ CODES: Final[dict[str, str]] = {
     "CUR412": "official schemas not found",
     "CUR413": "launch file missing",
     "CUR414": "file in the package is not referenced by the manifest",
+    "CUR470": "zip entry is a symbolic link",
+    "CUR471": "zip entry or package file is not a regular file (a FIFO, device or socket)",
+    "CUR472": "XML file in the package is too large to read",
+    "CUR473": "XML file in the package has too many elements",
+    "CUR474": "more problems than are listed (summarised by code)",
     # profile and exports
     "CUR501": "ratings file cannot be read or is not valid JSON",
     "CUR502": "ratings file has a missing, unknown or mistyped field",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 
 class UnsafeFile(Exception):
@@ -56,6 +57,20 @@ def read_bytes_safely(path: Path, max_bytes: int, root: Path | None = None, show
         raise UnsafeFile("CUR110", f"'{name}' is larger than the limit of {max_bytes} bytes",
                          "Split or shrink the file; files this large are not hand-written text.")
     return data
+
+
+def open_regular(path: Path, shown: str | None = None) -> BinaryIO:
+    """`path` opened for reading if it is a regular file (after following links), else UnsafeFile or OSError."""
+    name = shown or str(path)
+    real = path.resolve(strict=True)
+    _require_regular(os.stat(real).st_mode, name)
+    descriptor = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        _require_regular(os.fstat(descriptor).st_mode, name)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return os.fdopen(descriptor, "rb")
 
 
 def resolves_inside(path: Path, root: Path) -> bool:
