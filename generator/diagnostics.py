@@ -160,6 +160,7 @@ CODES: Final[dict[str, str]] = {
     "CUR507": "country context is not DE, FR or CH",
     "CUR508": "the earlier self-assessment is dated after the later one",
     "CUR509": "the ratings were taken for another programme",
+    "CUR510": "ratings file exceeds a size, nesting or number-length limit",
     "CUR520": "rating scale label contains a comma, which Moodle scale values cannot hold",
     "CUR521": "two competencies would get the same Moodle id number",
 }
