@@ -266,3 +266,12 @@ def test_every_page_of_every_package_carries_the_policy_and_no_inline_script(mak
             for script in lxml.html.document_fromstring(html).iter("script"):
                 assert script.get("src") or script.get("type") == "application/json", f"{package}: {path}"
     assert pages > 10
+
+
+def test_the_authoring_guide_lists_exactly_the_allowed_elements() -> None:
+    from helpers import REPO
+
+    guide = (REPO / "docs/authoring.md").read_text(encoding="utf-8")
+    row = next(line for line in guide.splitlines() if line.startswith("| elements |"))
+    listed = set(re.findall(r"`([a-z0-9]+)`", row)) | {f"h{n}" for n in range(2, 6)}  # `h1`–`h6` is a range
+    assert listed == ALLOWED_ELEMENTS
