@@ -42,7 +42,7 @@ def _markdown() -> markdown.Markdown:
     return md
 
 
-def read_markdown(body: str, body_line: int = 1) -> Document:
+def read_markdown(body: str, body_line: int = 1, *, cached: bool = True) -> Document:
     """Render and sanitise a body; collect its links, images and headings from the HTML that ships.
 
     A body with a paragraph too dense in markup to render in reasonable time is not rendered at all.
@@ -50,14 +50,21 @@ def read_markdown(body: str, body_line: int = 1) -> Document:
     overloaded = overloaded_block(body)
     if overloaded is not None:
         return Document(body, body_line, overloaded_line=body_line + overloaded - 1)
-    html, removals = safe_html(body)
+    html, removals = safe_html(body) if cached else _render(body)
     refs, headings = _collect(html)
     return Document(body, body_line, html, refs, removals, headings)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def safe_html(text: str) -> tuple[str, tuple[Removal, ...]]:
-    """The sanitised HTML of one Markdown text and what sanitising removed ('' for an overloaded text)."""
+    """The sanitised HTML of one Markdown text and what sanitising removed ('' for an overloaded text).
+
+    Cached: `check` and the render stage ask for the same texts, quiz texts once per format.
+    """
+    return _render(text)
+
+
+def _render(text: str) -> tuple[str, tuple[Removal, ...]]:
     if overloaded_block(text) is not None:
         return "", ()
     md = _markdown()
@@ -121,7 +128,7 @@ def locate(doc: Document, found: Ref | Heading | Removal) -> int:
     lines = doc.body.split("\n")
 
     def exists_by(count: int) -> bool:
-        prefix = read_markdown("\n".join(lines[:count]))
+        prefix = read_markdown("\n".join(lines[:count]), cached=False)  # prefixes would crowd the cache
         return sum(1 for item in items(prefix) if key(item) == key(found)) > found.occurrence
 
     low, high = 1, len(lines)

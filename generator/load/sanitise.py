@@ -60,6 +60,8 @@ def sanitise(rendered: str) -> tuple[str, tuple[Removal, ...]]:
     clean = nh3.clean(rendered, tags=set(ALLOWED_ELEMENTS), clean_content_tags=set(REMOVED_WITH_CONTENT),
                       attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
                       url_schemes=set(URL_SCHEMES), strip_comments=True, link_rel=None)
+    if clean == rendered:
+        return clean, ()  # nothing changed, so nothing was removed: the common case, at a third of the cost
     as_parsed = _parse_keeping_everything(rendered)
     removals = list(_removals(parse_fragment(as_parsed)))
     if not removals and clean != as_parsed:
