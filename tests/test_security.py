@@ -275,3 +275,25 @@ def test_the_authoring_guide_lists_exactly_the_allowed_elements() -> None:
     row = next(line for line in guide.splitlines() if line.startswith("| elements |"))
     listed = set(re.findall(r"`([a-z0-9]+)`", row)) | {f"h{n}" for n in range(2, 6)}  # `h1`–`h6` is a range
     assert listed == ALLOWED_ELEMENTS
+
+
+def test_ids_that_would_shadow_the_runtime_or_the_page_are_removed_and_reported(make_project: MakeProject) -> None:
+    # an element id="API" becomes window.API, which the SCORM runtime would take for the LMS
+    body = "## End of lesson\n\nText\n{: #API }\n\n<div id=\"end-of-lesson\">x</div>\n"
+    root = make_project(project_files(body))
+    assert sorted((d.code, d.line) for d in check_project(root) if str(d.file) == LESSON) == [
+        ("CUR246", BODY_LINE + 3), ("CUR246", BODY_LINE + 5)]
+    doc = read_markdown(body)
+    assert 'id="API"' not in doc.html and 'id="end-of-lesson"' not in doc.html
+    assert 'id="end-of-lesson-section"' in doc.html  # a heading's own id steps aside
+
+
+def test_every_id_the_templates_use_is_reserved() -> None:
+    from importlib import resources
+
+    from generator.load.sanitise import RESERVED_IDS
+
+    folder = resources.files("generator").joinpath("templates")
+    used = {m for f in folder.iterdir() if f.name.endswith(".html")
+            for m in re.findall(r'\bid="([a-z][a-z0-9-]*)"', f.read_text(encoding="utf-8"))}
+    assert used <= RESERVED_IDS

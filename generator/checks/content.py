@@ -73,6 +73,11 @@ def _check_removals(file: PurePosixPath, doc: Document, where: Locator) -> Itera
         if removal.kind == "element":
             yield error("CUR246", f"HTML element <{removal.element}> is not allowed and is removed", file, line,
                         hint="Use Markdown, or an element that docs/authoring.md lists under 'Raw HTML'.")
+        elif removal.kind == "attribute" and removal.attribute == "id":
+            yield error("CUR246", f"id '{_shorten(removal.value)}' on <{removal.element}> is removed: ids are lower case "
+                                  "and not one the page itself uses", file, line,
+                        hint="Use a lower-case id such as 'worked-example'; an upper-case id or one of the page's own "
+                             "(e.g. 'end-of-lesson') would shadow what the page's scripts look for.")
         elif removal.kind == "attribute":
             allowed = sorted(ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(removal.element, frozenset()))
             yield error("CUR246", f"attribute '{removal.attribute}' on <{removal.element}> is not allowed and is removed",

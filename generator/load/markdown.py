@@ -14,16 +14,23 @@ from functools import lru_cache
 from typing import Final, TypeVar
 
 import markdown
+from markdown.extensions.toc import slugify
 
-from generator.load.sanitise import parse_fragment, sanitise
+from generator.load.sanitise import is_allowed_id, parse_fragment, sanitise
 from generator.model import Document, Heading, Ref, Removal
 
 T = TypeVar("T", Ref, Heading)
 
 EXTENSIONS = ["fenced_code", "tables", "footnotes", "admonition", "attr_list", "def_list", "abbr", "sane_lists", "md_in_html",
               "toc"]
+def _slugify(value: str, separator: str) -> str:
+    """toc's heading ids, kept off the ids our pages use (a heading 'End of lesson' would take `end-of-lesson`)."""
+    slug = slugify(value, separator)
+    return slug if is_allowed_id(slug) or not slug else f"{slug}{separator}section"
+
+
 EXTENSION_CONFIGS: dict[str, dict[str, object]] = {
-    "toc": {"permalink": False},
+    "toc": {"permalink": False, "slugify": _slugify},
     "footnotes": {"BACKLINK_TITLE": "Back to the text"},
     "tables": {"use_align_attribute": True},  # the pages' Content-Security-Policy blocks style attributes
 }

@@ -48,6 +48,16 @@ REMOVED_WITH_CONTENT: Final = frozenset({
 })
 """Elements whose content is code or markup of another language: dropped whole, not unwrapped."""
 
+RESERVED_IDS: Final = frozenset({
+    "content", "credit-heading", "end-of-lesson", "meetings-heading", "partners-heading", "paths-heading", "profile-data",
+    "profile-fields", "profile-gaps", "profile-heading", "profile-results", "profile-status", "profile-summary",
+    "profile-units", "quiz", "quiz-key", "quiz-result", "results-heading", "self-assessment", "timeline-desc",
+    "timeline-heading", "timeline-title", "ui-strings", "units-heading",
+})
+"""Ids our templates give and our scripts look up: a body using one would be found first (DOM clobbering)."""
+_ID = re.compile(r"[a-z0-9_][a-z0-9:._-]*")
+"""Lower case only: an element's id also names a global (`window.API`), and the SCORM runtime looks for `API`."""
+
 _TAG_NAME = re.compile(r"<([A-Za-z][^\t\n\f\r />]*)")
 # starts only where a run of scheme characters starts, so a long run without a colon is read once, not once per letter
 _SCHEME_CANDIDATE = re.compile(r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]*):")
@@ -59,7 +69,7 @@ def sanitise(rendered: str) -> tuple[str, tuple[Removal, ...]]:
     """The HTML that ships, and every removal the allow-list made from `rendered`."""
     clean = nh3.clean(rendered, tags=set(ALLOWED_ELEMENTS), clean_content_tags=set(REMOVED_WITH_CONTENT),
                       attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-                      url_schemes=set(URL_SCHEMES), strip_comments=True, link_rel=None)
+                      url_schemes=set(URL_SCHEMES), strip_comments=True, link_rel=None, attribute_filter=_keep_id)
     if clean == rendered:
         return clean, ()  # nothing changed, so nothing was removed: the common case, at a third of the cost
     as_parsed = _parse_keeping_everything(rendered)
@@ -73,6 +83,14 @@ def sanitise(rendered: str) -> tuple[str, tuple[Removal, ...]]:
 def parse_fragment(fragment: str) -> lxml.html.HtmlElement:
     """A `<div>` holding the fragment, as the check and the render stage both read it."""
     return lxml.html.fragment_fromstring(fragment or "", create_parent="div")
+
+
+def is_allowed_id(value: str) -> bool:
+    return _ID.fullmatch(value) is not None and value not in RESERVED_IDS and not value.startswith("q-")
+
+
+def _keep_id(element: str, attribute: str, value: str) -> str | None:
+    return value if attribute != "id" or is_allowed_id(value) else None
 
 
 def url_scheme(value: str) -> str | None:
@@ -108,7 +126,7 @@ def _removals(root: lxml.html.HtmlElement) -> Iterator[Removal]:
             continue
         allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, frozenset())
         for name, value in element.attrib.items():
-            if name.lower() not in allowed:
+            if name.lower() not in allowed or (name.lower() == "id" and not is_allowed_id(value)):
                 yield Removal("attribute", tag, name.lower(), value)
             elif name.lower() in URL_ATTRIBUTES and (scheme := url_scheme(value)) and scheme not in URL_SCHEMES:
                 yield Removal("url", tag, name.lower(), value)
