@@ -109,6 +109,7 @@ CODES: Final[dict[str, str]] = {
     "CUR252": "source is not a regular file (a FIFO, device or socket)",
     "CUR253": "source file or folder resolves outside the project",
     "CUR254": "paragraph too dense in brackets and tags to render in reasonable time",
+    "CUR255": "more problems in one text than are listed (summarised by code)",
     # check: quizzes
     "CUR260": "single-choice question needs exactly one correct option",
     "CUR261": "multiple-choice question needs at least one correct option",

@@ -297,3 +297,15 @@ def test_every_id_the_templates_use_is_reserved() -> None:
     used = {m for f in folder.iterdir() if f.name.endswith(".html")
             for m in re.findall(r'\bid="([a-z][a-z0-9-]*)"', f.read_text(encoding="utf-8"))}
     assert used <= RESERVED_IDS
+
+
+def test_thousands_of_findings_list_twenty_and_count_the_rest_quickly(make_project: MakeProject) -> None:
+    body = "\n\n".join(f"Para {n} <script>window.pwned={n}</script>" for n in range(3000))
+    root = make_project(project_files(body))
+    started = time.monotonic()
+    diags = [d for d in check_project(root) if str(d.file) == LESSON]
+    assert time.monotonic() - started < 30
+    listed = [d.line for d in diags if d.code == "CUR246"]
+    assert listed == [BODY_LINE + 2 * n for n in range(20)]
+    summary = [d for d in diags if d.code == "CUR255"]
+    assert len(diags) == 21 and len(summary) == 1 and "2980 more problems" in summary[0].message

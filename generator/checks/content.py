@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import Final
 
@@ -14,6 +16,7 @@ from generator.load.sanitise import ALLOWED_ATTRIBUTES, url_scheme
 from generator.model import CaseStudy, Curriculum, Document, Heading, Lesson, Ref, Removal
 
 MAX_MEDIA_BYTES: Final = 5 * 1024 * 1024
+MAX_LISTED_PER_TEXT: Final = 20
 WEB_SCHEMES: Final = frozenset({"http", "https", "mailto"})
 ACTION_VERBS: Final = frozenset("""
 adapt address adjust advise agree allocate analyse analyze anticipate apply appraise argue arrange
@@ -37,7 +40,7 @@ handle sustain champion own
 
 
 def check_bodies(course: Curriculum) -> Iterator[Diagnostic]:
-    """Diagnostics: CUR240-CUR247, CUR249-CUR251, CUR254."""
+    """Diagnostics: CUR240-CUR247, CUR249-CUR251, CUR254, CUR255."""
     lessons = {lesson.id for lesson in course.lessons}
     cases = {case.id for case in course.case_studies}
     documents: list[Lesson | CaseStudy] = [*course.lessons, *course.case_studies]
@@ -61,10 +64,27 @@ def check_document(root: Path, file: PurePosixPath, doc: Document, lessons: set[
                     file, line_of(Ref("")) if line_of else doc.overloaded_line,
                     hint="Split it into smaller paragraphs; Markdown takes too long on so many brackets in one.")
         return
-    where: Locator = line_of or (lambda found: locate(doc, found))
-    yield from _check_removals(file, doc, where)
-    yield from _check_refs(root, file, doc, lessons, cases, where)
-    yield from _check_headings(file, doc, where)
+    located = 0
+
+    def where(found: Ref | Heading | Removal) -> int:
+        nonlocal located
+        located += 1  # each line costs a few renders of the body: a hostile text with thousands stays quick
+        if line_of is not None:
+            return line_of(found)
+        return locate(doc, found) if located <= MAX_LISTED_PER_TEXT else doc.body_line
+
+    found = chain(_check_removals(file, doc, where), _check_refs(root, file, doc, lessons, cases, where),
+                  _check_headings(file, doc, where))
+    rest: list[str] = []
+    for number, diagnostic in enumerate(found):
+        if number < MAX_LISTED_PER_TEXT:
+            yield diagnostic
+        else:
+            rest.append(diagnostic.code)
+    if rest:
+        counts = ", ".join(f"{code} ×{n}" for code, n in sorted(Counter(rest).items()))
+        yield error("CUR255", f"{len(rest)} more problems in this text are not listed ({counts})", file,
+                    doc.body_line, hint="Fix the problems listed first; check again to see the rest.")
 
 
 def _check_removals(file: PurePosixPath, doc: Document, where: Locator) -> Iterator[Diagnostic]:

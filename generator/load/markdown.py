@@ -38,6 +38,8 @@ MAX_MARKUP_PER_BLOCK: Final = 1000
 """Python-Markdown's inline parsing takes time quadratic in the '[' and '<' of a paragraph (nested or unclosed
 links, footnote references, inline tags): 3000 '[x](' take seconds, 30 000 would take minutes. Real paragraphs
 and tables hold a few dozen."""
+MAX_LOCATE_CHARS: Final = 256 * 1024
+"""Beyond this, a finding is reported at the body's first line: locating renders the body a dozen times."""
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _local = threading.local()  # a Markdown instance keeps state while it converts; preview renders from threads
 
@@ -132,12 +134,17 @@ def _numbered(items: list[T], key: Callable[[T], tuple[object, ...]]) -> list[T]
 def locate(doc: Document, found: Ref | Heading | Removal) -> int:
     """File line of a link, image, heading or removal of `doc`: the first body line by which it exists."""
     key, items = _key_and_items(found)
+    if len(doc.body) > MAX_LOCATE_CHARS:
+        return doc.body_line
     lines = doc.body.split("\n")
 
     def exists_by(count: int) -> bool:
         prefix = read_markdown("\n".join(lines[:count]), cached=False)  # prefixes would crowd the cache
         return sum(1 for item in items(prefix) if key(item) == key(found)) > found.occurrence
 
+    guess = _guess(lines, found)
+    if guess is not None and exists_by(guess) and (guess == 1 or not exists_by(guess - 1)):
+        return doc.body_line + guess - 1  # two renders instead of a dozen, when the text says where
     low, high = 1, len(lines)
     if not exists_by(high):
         return doc.body_line
@@ -148,6 +155,25 @@ def locate(doc: Document, found: Ref | Heading | Removal) -> int:
         else:
             low = middle + 1
     return doc.body_line + low - 1
+
+
+def _guess(lines: list[str], found: Ref | Heading | Removal) -> int | None:
+    """The line (1-based) where the source text of `found` appears for the occurrence-th time, if it does."""
+    if isinstance(found, Ref):
+        needle = found.target
+    elif isinstance(found, Heading):
+        needle = found.text
+    else:
+        needle = {"element": f"<{found.element}", "attribute": found.attribute, "url": found.value}.get(found.kind, "")
+    needle = needle.lower()
+    if not needle:
+        return None
+    seen = 0
+    for number, line in enumerate(lines, start=1):
+        seen += line.lower().count(needle)
+        if seen > found.occurrence:
+            return number
+    return None
 
 
 def _key_and_items(found: Ref | Heading | Removal,
