@@ -21,8 +21,10 @@ from generator.model import Document, Heading, Ref, Removal
 
 T = TypeVar("T", Ref, Heading)
 
-EXTENSIONS = ["fenced_code", "tables", "footnotes", "admonition", "attr_list", "def_list", "abbr", "sane_lists", "md_in_html",
-              "toc"]
+EXTENSIONS = ["fenced_code", "tables", "footnotes", "admonition", "attr_list", "def_list", "abbr", "sane_lists",
+              "md_in_html", "toc"]
+
+
 def _slugify(value: str, separator: str) -> str:
     """toc's heading ids, kept off the ids our pages use (a heading 'End of lesson' would take `end-of-lesson`)."""
     slug = slugify(value, separator)
