@@ -150,6 +150,11 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
         key = (packager.style, tuple(u.code for u in job.units))
         if key not in sites:
             sites[key] = render_site(course, packager.style, key[1], lang, site_url)
+            diags += sites[key].diagnostics
+        if sites[key].diagnostics:
+            diags.append(error("CUR302", f"{name} was not written: a file it links to was refused", PurePosixPath(name),
+                               hint="Run curriculum check; a linked file changed after it was checked."))
+            continue
         data = package_bytes(packager, job, sites[key], epoch)
         package = _write_package(out, name, data, packager.name, packager.label, schemas, lms, diags)
         if package:

@@ -1,19 +1,14 @@
-"""Render stage: Markdown to HTML with Python-Markdown, resolving `lesson:`/`case:` links and images."""
+"""Render stage: a body's sanitised HTML (from the load stage) with `lesson:`/`case:` links and images resolved."""
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import markdown
-from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+import lxml.html
 
-EXTENSIONS = ["tables", "footnotes", "admonition", "attr_list", "def_list", "abbr", "sane_lists", "md_in_html",
-              "toc"]
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+from generator.load.markdown import safe_html
+from generator.load.sanitise import parse_fragment, url_scheme
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,74 +26,51 @@ Resolver = Callable[[str, bool], Resolved]
 """(target as written, is_image) -> Resolved."""
 
 
-class _LinkRewriter(Treeprocessor):
-    def __init__(self, md: markdown.Markdown, owner: MarkdownRenderer) -> None:
-        super().__init__(md)
-        self.owner = owner
+class MarkdownRenderer:
+    """Turns sanitised HTML into a page's HTML: links and images resolved, web links opening beside the course."""
 
-    def resolver(self, target: str, is_image: bool) -> Resolved:
-        return self.owner.resolver(target, is_image)
+    def __init__(self, new_tab_text: str = " (opens in a new tab)") -> None:
+        self.new_tab_text = new_tab_text
 
-    def run(self, root: ET.Element) -> None:
-        for element in root.iter():
+    def render(self, text: str, resolver: Resolver) -> str:
+        """Render one Markdown text (quiz questions and feedback); bodies come with their HTML, see `rewrite`."""
+        return self.rewrite(safe_html(text)[0], resolver)
+
+    def rewrite(self, html: str, resolver: Resolver) -> str:
+        """Resolve every link and image of sanitised HTML; what this adds comes from us, not from the author."""
+        root = parse_fragment(html)
+        for element in list(root.iterdescendants()):
             if element.tag == "a" and element.get("href") is not None:
-                self._link(element)
+                self._link(element, resolver)
             elif element.tag == "img" and element.get("src") is not None:
-                resolved = self.resolver(element.get("src", ""), True)
+                resolved = resolver(element.get("src", ""), True)
                 element.set("src", resolved.href or "")
                 element.set("loading", "lazy")
+        inner: str = lxml.html.tostring(root, encoding="unicode", method="html")
+        return inner[len("<div>"):-len("</div>")]
 
-    def _link(self, element: ET.Element) -> None:
+    def _link(self, element: lxml.html.HtmlElement, resolver: Resolver) -> None:
         href = element.get("href", "")
-        if href.startswith("#") or element.get("class") == "footnote-ref" or href.startswith("#fn"):
+        if href.startswith("#"):
             return
-        scheme = _SCHEME.match(href)
-        if scheme and scheme.group(1).lower() in {"http", "https", "mailto"}:
-            if scheme.group(1).lower() != "mailto":
+        scheme = url_scheme(href)
+        if scheme in {"http", "https", "mailto"}:
+            if scheme != "mailto":
                 element.set("rel", "noopener noreferrer")
                 element.set("target", "_blank")  # inside an LMS frame, the web opens beside the course
                 element.set("class", ((element.get("class") or "") + " external").strip())
-                hint = ET.SubElement(element, "span", {"class": "visually-hidden"})
-                hint.text = self.owner.new_tab_text
+                hint = lxml.html.Element("span", {"class": "visually-hidden"})
+                hint.text = self.new_tab_text
+                element.append(hint)
             return
-        resolved = self.resolver(href, False)
+        resolved = resolver(href, False)
         if resolved.href is None:
             element.tag = "em"
             element.attrib.clear()
             element.set("class", "xref")
-        else:
-            element.set("href", resolved.href)
-        if resolved.title and resolved.href is not None:
+            return
+        element.set("href", resolved.href)
+        if resolved.title:
             element.set("title", resolved.title)
-        if resolved.target and resolved.href is not None:
+        if resolved.target:
             element.set("data-target", resolved.target)
-
-
-class _RewriteExtension(Extension):
-    def __init__(self, owner: MarkdownRenderer) -> None:
-        super().__init__()
-        self.owner = owner
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
-        md.treeprocessors.register(_LinkRewriter(md, self.owner), "curriculum-links", 1)
-
-
-class MarkdownRenderer:
-    """One configured Python-Markdown instance, reset between bodies (building one costs as much as a page)."""
-
-    def __init__(self, new_tab_text: str = " (opens in a new tab)") -> None:
-        self.resolver: Resolver = lambda target, is_image: Resolved(target)
-        self.new_tab_text = new_tab_text
-        self.md = markdown.Markdown(
-            extensions=[*EXTENSIONS, _RewriteExtension(self)],
-            extension_configs={"toc": {"permalink": False}, "footnotes": {"BACKLINK_TITLE": "Back to the text"}},
-            output_format="html",
-        )
-
-    def render(self, text: str, resolver: Resolver) -> str:
-        """Render one body; `reset` keeps footnotes, abbreviations and heading ids of bodies apart."""
-        self.resolver = resolver
-        try:
-            return self.md.reset().convert(text)
-        finally:
-            self.md.reset()
