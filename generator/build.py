@@ -27,6 +27,7 @@ from generator.formats.site import site_folder_name, static_site
 from generator.i18n import interface_languages
 from generator.lms import LMS_NAMES, Finding
 from generator.load.project import load_project
+from generator.mdmemo import keeping_html
 from generator.model import Curriculum
 from generator.parallel import (
     Planned,
@@ -135,8 +136,10 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
     whose bytes did not change is not written again. Either way the bytes are those of a clean sequential build.
     Diagnostics: everything `check` reports, CUR301-CUR304, CUR310, and CUR4xx from validation.
     """
-    course, diags = load_project(root)
-    diags += run_checks(course)
+    store = Cache(default_folder()) if cache else None
+    with keeping_html(store, root):
+        course, diags = load_project(root)
+        diags += run_checks(course)
     unknown = sorted(set(unit_codes) - {u.code for u in course.units})
     diags += [error("CUR303", f"--unit {code}: no unit has that code", None,
                     hint=f"Known units: {', '.join(u.code for u in course.units_in_order())}.") for code in unknown]
@@ -166,7 +169,6 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
         return BuildResult((), tuple(sorted(diags, key=sort_key)))
     extra = "scorm12" in formats and not unit_codes and course.competences is not None
     total = len(plan) + extra
-    store = Cache(default_folder()) if cache else None
     settings = Settings(schemas, epoch, lang, store.folder if store else None, site_url, tuple(lms))
     finished = 0
 
@@ -178,6 +180,12 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
 
     outputs = build_packages(course, plan, settings, default_jobs() if jobs is None else jobs, done)
     for planned, output in zip(plan, outputs, strict=True):
+        diags += [d for d in output.refused if d not in diags]  # once per rendering, not once per package
+        if output.refused:
+            diags.append(error("CUR302", f"{output.name} was not written: a file it links to was refused",
+                               PurePosixPath(output.name),
+                               hint="Run curriculum check; a linked file changed after it was checked."))
+            continue
         package = _write_package(out, output.name, output.data, planned.packager.name, planned.packager.label,
                                  output.report, output.findings(), diags)
         if package:
@@ -195,6 +203,7 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
     if store is not None:
         store.prune()
     return BuildResult(tuple(built), tuple(sorted(diags, key=sort_key)), site)
+
 
 def _write_package(out: Path, name: str, data: bytes, packager: str, label: str, report: PackageReport,
                    findings: tuple[Finding, ...], diags: list[Diagnostic]) -> BuiltPackage | None:

@@ -12,12 +12,15 @@ the same body in two styles (where links resolve alike) or in a quiz shared by t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from generator.cache import Cache
+    from generator.model import Removal
     from generator.render.markdown import MarkdownRenderer, Resolved, Resolver
 
 KIND = "markdown"
@@ -87,3 +90,73 @@ def _fields(resolved: Resolved) -> tuple[str | None, str | None, str | None]:
 
 
 ACTIVE_MEMO: ContextVar[Memo | None] = ContextVar("markdown_memo", default=None)
+
+
+class HtmlStore:
+    """The load stage's rendered and sanitised Markdown, kept between builds (one entry per project).
+
+    Loading renders every body (its links and images are checked on the HTML that ships), which in a new process
+    costs as much as the rest of a rebuild; a body whose text is unchanged takes its HTML from here.
+    """
+
+    def __init__(self, cache: Cache, slot: str, salt: str) -> None:
+        self.cache, self.slot, self.salt = cache, slot, salt
+        self.entries: dict[str, tuple[str, list[list[Any]]]] = {}
+        self.used: set[str] = set()
+        self.added = False
+        from generator.cache import unpack
+
+        payload = cache.get(HTML_KIND, slot)
+        if payload is not None:
+            try:
+                header, blobs = unpack(payload)
+                assert isinstance(header, list) and len(header) == len(blobs)
+                self.entries = {str(key): (blob.decode("utf-8"), list(rows))
+                                for (key, rows), blob in zip(header, blobs, strict=True)}
+            except (ValueError, AssertionError, TypeError, UnicodeDecodeError):
+                self.entries = {}
+
+    def html(self, text: str, render: Callable[[str], tuple[str, tuple[Removal, ...]]]) -> tuple[str, tuple[Removal, ...]]:
+        from generator.cache import digest
+        from generator.model import Removal
+
+        key = digest(self.salt, text)
+        self.used.add(key)
+        entry = self.entries.get(key)
+        if entry is not None:
+            try:
+                return entry[0], tuple(Removal(*row) for row in entry[1])
+            except TypeError:
+                pass
+        html, removals = render(text)
+        self.entries[key] = (html, [[r.kind, r.element, r.attribute, r.value, r.occurrence] for r in removals])
+        self.added = True
+        return html, removals
+
+    def save(self) -> None:
+        from generator.cache import pack
+
+        if not self.added and self.used == set(self.entries):
+            return
+        kept = sorted(k for k in self.used if k in self.entries)
+        self.cache.put(HTML_KIND, self.slot, pack([[k, self.entries[k][1]] for k in kept],
+                                                  [self.entries[k][0].encode("utf-8") for k in kept]))
+
+
+HTML_KIND = "html"
+ACTIVE_HTML_STORE: ContextVar[HtmlStore | None] = ContextVar("html_store", default=None)
+
+
+@contextmanager
+def keeping_html(cache: Cache | None, root: Path) -> Iterator[None]:
+    """Within this block, the load stage takes unchanged bodies' HTML from `cache` and stores the new ones."""
+    from generator.cache import compiler_digest, digest
+
+    store = HtmlStore(cache, digest(str(root.resolve())), compiler_digest()) if cache is not None else None
+    token = ACTIVE_HTML_STORE.set(store)
+    try:
+        yield
+    finally:
+        ACTIVE_HTML_STORE.reset(token)
+    if store is not None:
+        store.save()

@@ -284,39 +284,50 @@ class CaseStudyMeta(SourceModel):
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """A link or image found in a Markdown body, with its source line."""
+    """A link or image in the sanitised HTML of a Markdown body (`load.markdown.locate` finds its line)."""
 
     target: str
-    line: int
     text: str = ""
+    """Link text, or an image's alt text."""
     is_image: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class HtmlTag:
-    name: str
-    attributes: tuple[str, ...]
-    line: int
-    raw: str
+    occurrence: int = 0
+    """How many equal refs (same target and kind) come before this one in the body."""
 
 
 @dataclass(frozen=True, slots=True)
 class Heading:
     level: int
     text: str
-    line: int
+    occurrence: int = 0
+    """How many equal headings come before this one in the body."""
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """Something the sanitiser takes out of a rendered body (see `load.sanitise`)."""
+
+    kind: Literal["element", "attribute", "url", "other"]
+    element: str
+    attribute: str = ""
+    value: str = ""
+    occurrence: int = 0
+    """How many equal removals come before this one in the body; tells them apart when finding their lines."""
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A Markdown body with what the line scan found in it."""
+    """A Markdown body, its sanitised HTML and what that HTML holds."""
 
     body: str
     body_line: int
     """File line of the body's first line."""
+    html: str = ""
+    """What ships: Python-Markdown's output after the allow-list (`load.sanitise`)."""
     refs: tuple[Ref, ...] = ()
-    tags: tuple[HtmlTag, ...] = ()
+    removals: tuple[Removal, ...] = ()
     headings: tuple[Heading, ...] = ()
+    overloaded_line: int | None = None
+    """File line of a block too dense in markup to render; the body is then not rendered at all."""
 
 
 @dataclass(frozen=True, slots=True)

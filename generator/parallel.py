@@ -26,6 +26,7 @@ from typing import Final
 from lxml import etree
 
 from generator.cache import Cache, compiler_digest, digest, folder_digest, pack, unpack
+from generator.diagnostics import Diagnostic
 from generator.formats.base import Job, Packager
 from generator.lms import RULES, Finding, check_lms
 from generator.lms.rules import Hit
@@ -59,6 +60,8 @@ class Output:
     report: PackageReport
     cached: bool
     """Taken from the cache (neither assembled nor validated again)."""
+    refused: tuple[Diagnostic, ...] = ()
+    """Files the rendering refused (issue #17): the package is not written, and these say why."""
     lms: tuple[LmsRow, ...] = ()
     """What the LMSs of `Settings.lms` refuse or change, as `findings` reads it (plain data: crosses processes)."""
 
@@ -228,6 +231,9 @@ def _package_group(course: Curriculum, group: list[Planned], settings: Settings)
     cache = Cache(settings.cache) if settings.cache else None
     codes = tuple(u.code for u in first.job.units)
     site = render_cached(course, first.packager.style, codes, settings.lang, settings.site_url, cache)
+    if site.diagnostics:
+        return [Output(p.name, b"", PackageReport(Path(p.name), None, None, 0, ()), False, tuple(site.diagnostics))
+                for p in group]
     with _memo(course, cache, first.packager.style, settings.lang, codes, "packages"):  # QTI and the like
         store = _DeflatePack(cache, _slot(course, first.packager.style, settings.lang, settings.site_url, codes))
         outputs = [_package(p, site, settings, cache, store) for p in group]

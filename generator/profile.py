@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 from pydantic_core import ErrorDetails
 
 from generator.diagnostics import Diagnostic, count, error, sort_key, to_json_obj, warning
+from generator.load.files import UnsafeFile, read_bytes_safely
 from generator.load.project import load_project
 from generator.model import ActivityField, Competences, Curriculum, Programme, Skill
 from generator.numbers import plain_decimal
@@ -32,6 +33,13 @@ in Python as in JavaScript."""
 LARGEST_GAPS_SHOWN: Final = 10
 BAR_WIDTH: Final = 20
 MAX_LISTED: Final = 8
+MAX_RATINGS_BYTES: Final = 1024 * 1024
+"""A self-assessment of a few hundred skills is a few KB."""
+MAX_DEPTH: Final = 32
+"""Nesting of arrays and objects; the file needs 2 (json's parser recurses and ends in RecursionError)."""
+MAX_DIGITS: Final = 18
+"""Digits of a number; a rating is one or two (int() refuses over 4300 digits with a ValueError)."""
+MAX_UNKNOWN_LISTED: Final = 20
 
 
 class RatingsFile(BaseModel):
@@ -163,13 +171,18 @@ def read_ratings(path: Path, course: Curriculum, career_path: str | None = None,
                  country: str | None = None) -> tuple[Ratings | None, list[Diagnostic]]:
     """Read and validate a ratings file; `career_path` and `country` override what the file says.
 
-    Diagnostics: CUR501-CUR507.
+    Diagnostics: CUR501-CUR507, CUR509, CUR510.
     """
     rel = PurePosixPath(path.as_posix())
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        text = read_bytes_safely(path, MAX_RATINGS_BYTES, shown=str(rel)).decode("utf-8")
+    except UnsafeFile as exc:
+        code = "CUR510" if exc.code == "CUR110" else "CUR501"
+        return None, [error(code, f"cannot read ratings file: {exc.message}", rel,
+                            hint="Give the JSON file the self-assessment page saved.")]
+    except (OSError, RuntimeError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else (
+            "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc))
         return None, [error("CUR501", f"cannot read ratings file: {reason}", rel,
                             hint="Give the JSON file the self-assessment page saved.")]
     return parse_ratings(text, rel, course, career_path, country)
@@ -179,9 +192,14 @@ def parse_ratings(text: str, file: PurePosixPath | None, course: Curriculum, car
                   country: str | None = None) -> tuple[Ratings | None, list[Diagnostic]]:
     """Validate ratings text against the curriculum's profile, rating scale and career paths.
 
-    Diagnostics: CUR501-CUR507.
+    Diagnostics: CUR501-CUR507, CUR509, CUR510.
     """
     diags: list[Diagnostic] = []
+    limit = _beyond_limits(text)
+    if limit is not None:
+        message, line = limit
+        return None, [error("CUR510", f"ratings file {message}", file, line,
+                            hint="Give the JSON file the self-assessment page saved; it is small and flat.")]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -190,7 +208,12 @@ def parse_ratings(text: str, file: PurePosixPath | None, course: Curriculum, car
     try:
         source = RatingsFile.model_validate(data)
     except ValidationError as exc:
-        return None, [_shape_error(e, text, file) for e in exc.errors()]
+        errors = exc.errors()
+        shown = [_shape_error(e, text, file) for e in errors[:MAX_UNKNOWN_LISTED]]
+        if len(errors) > MAX_UNKNOWN_LISTED:
+            shown.append(error("CUR502", f"{len(errors) - MAX_UNKNOWN_LISTED:,} more problems are not listed", file,
+                               hint="Give the JSON file the self-assessment page saved."))
+        return None, shown
     chosen_path = career_path or source.career_path
     chosen_country = country or source.country
     if source.programme and course.programme and source.programme != course.programme.id:
@@ -204,6 +227,31 @@ def parse_ratings(text: str, file: PurePosixPath | None, course: Curriculum, car
     if any(d.is_error for d in diags) or chosen_path is None:
         return None, diags
     return Ratings(chosen_path, chosen_country, MappingProxyType(levels), source.taken, file), diags
+
+
+def _beyond_limits(text: str) -> tuple[str, int] | None:
+    """Why `text` is too large, deep or long-numbered to parse safely, and the line; one linear pass."""
+    if len(text) > MAX_RATINGS_BYTES:
+        return f"is {len(text):,} characters; the limit is {MAX_RATINGS_BYTES:,}", 1
+    depth, digits, line, in_string, escaped = 0, 0, 1, False, False
+    for char in text:
+        if char == "\n":
+            line += 1
+        if in_string:
+            in_string, escaped = (not (char == '"' and not escaped), char == "\\" and not escaped)
+            continue
+        digits = digits + 1 if char.isdigit() else 0
+        if digits > MAX_DIGITS:
+            return f"holds a number of more than {MAX_DIGITS} digits", line
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return f"nests arrays or objects more than {MAX_DEPTH} deep", line
+        elif char in "]}":
+            depth -= 1
+        elif char == '"':
+            in_string = True
+    return None
 
 
 def _shape_error(err: ErrorDetails, text: str, file: PurePosixPath | None) -> Diagnostic:
@@ -242,11 +290,17 @@ def _check_levels(ratings: Mapping[str, int], course: Curriculum, file: PurePosi
     skills = course.skills()
     top = _top_level(course)
     diags: list[Diagnostic] = []
+    unknown = [skill_id for skill_id in ratings if skill_id not in skills]
+    for skill_id in unknown[:MAX_UNKNOWN_LISTED]:  # each looks up its line: keep a hostile file from stalling
+        diags.append(error("CUR504", f"unknown skill '{skill_id[:60]}'", file, _line_of(text, f'"{skill_id}"'),
+                           hint="Skill ids are listed in curriculum/competences.yaml, e.g. F01.S01."))
+    if len(unknown) > MAX_UNKNOWN_LISTED:
+        diags.append(error("CUR504", f"{len(unknown) - MAX_UNKNOWN_LISTED:,} more unknown skills are not listed", file,
+                           hint="Is this the self-assessment of another programme?"))
     for skill_id, level in ratings.items():
         if skill_id not in skills:
-            diags.append(error("CUR504", f"unknown skill '{skill_id}'", file, _line_of(text, f'"{skill_id}"'),
-                               hint="Skill ids are listed in curriculum/competences.yaml, e.g. F01.S01."))
-        elif not 0 <= level <= top:
+            continue
+        if not 0 <= level <= top:
             diags.append(error("CUR505", f"rating {level} of '{skill_id}' is outside the rating scale 0-{top}", file,
                                _line_of(text, f'"{skill_id}"'), hint=f"Use a level from 0 to {top}."))
     missing = [s for s in skills if s not in ratings]

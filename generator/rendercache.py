@@ -54,13 +54,15 @@ class CachingRenderer(_Renderer):
         if payload is not None and self._replay(payload):
             self.reused.append(unit.code)
             return
-        pages_before, files_before = len(self.site.pages), set(self.site.files)
+        pages_before, files_before, refused_before = len(self.site.pages), set(self.site.files), len(self.site.diagnostics)
         self._events = []
         try:
             super()._unit(unit)
             events = self._events
         finally:
             self._events = None
+        if len(self.site.diagnostics) > refused_before:
+            return  # a refused file: render this unit again next time, so that its diagnostics come again
         new_pages = self.site.pages[pages_before:]
         added = [path for path in self.site.files if path not in files_before]
         header = {"events": events, "added": added,
@@ -94,7 +96,8 @@ class CachingRenderer(_Renderer):
             return False
         if len(blobs) != len(pages):
             return False
-        media_before, files_before = dict(self.media_names), dict(self.site.files)
+        media_before, files_before, refused_before = dict(self.media_names), dict(self.site.files), \
+            len(self.site.diagnostics)
         try:
             same = all(self._resolves_alike(event) for event in events)
         except (OSError, ValueError, TypeError, IndexError):
@@ -102,6 +105,7 @@ class CachingRenderer(_Renderer):
         media_added = [path for path in self.site.files if path not in files_before]
         if not same or sorted(media_added + [p.path for p in pages]) != sorted(added):
             self.media_names, self.site.files = media_before, files_before
+            del self.site.diagnostics[refused_before:]
             return False
         for page, html in zip(pages, blobs, strict=True):
             self.site.files[page.path] = html

@@ -224,23 +224,25 @@ def test_scorm12_inline_metadata_that_only_xsd_1_1_accepts_goes_to_xmlschema(mak
 
 def test_after_editing_one_lesson_only_its_markdown_is_rendered_again(make_project: MakeProject, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.render.markdown import MarkdownRenderer
+    import generator.load.markdown as load_markdown
 
     root = make_project()
+    load_markdown.safe_html.cache_clear()  # each build as in a new process: only the build cache remembers
     build(root, tmp_path / "out", jobs=1)
     lesson = root / "modules/01-basics/02-mapping.md"
     lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
-    converted: list[str] = []
-    original = MarkdownRenderer.convert
+    load_markdown.safe_html.cache_clear()
+    rendered: list[str] = []
+    original = load_markdown._render
 
-    def counting(self: MarkdownRenderer, text: str, resolver: object) -> str:
-        converted.append(text)
-        return original(self, text, resolver)  # type: ignore[arg-type]
+    def counting(text: str) -> tuple[str, tuple[object, ...]]:
+        rendered.append(text)
+        return original(text)  # type: ignore[return-value]
 
-    monkeypatch.setattr(MarkdownRenderer, "convert", counting)
+    monkeypatch.setattr(load_markdown, "_render", counting)
     rebuilt = build(root, tmp_path / "out", jobs=1)
-    monkeypatch.setattr(MarkdownRenderer, "convert", original)
-    assert converted and all("One more sentence." in text for text in converted)  # once per page style
+    monkeypatch.setattr(load_markdown, "_render", original)
+    assert rendered and all("One more sentence." in text for text in rendered)
     assert rebuilt == clean(root, tmp_path)
 
 

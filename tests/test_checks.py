@@ -386,7 +386,7 @@ def test_duplicate_question_ids(make_project: MakeProject) -> None:
 
 def test_raw_html_split_across_lines_is_still_caught(make_project: MakeProject) -> None:
     root = make_project(body_of("## A\n\nText <span\ntitle=x onclick=alert(1)>y</span>\n"))
-    assert found(root, "CUR246") == [("CUR246", LESSON, 9)]  # the onclick, on the line the tag opens
+    assert found(root, "CUR246") == [("CUR246", LESSON, 10)]  # the onclick, on the line that holds it
 
 
 def test_translations_are_checked_like_their_sources(make_project: MakeProject) -> None:

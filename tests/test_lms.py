@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -127,14 +128,28 @@ CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
                {"imsmanifest.xml": cartridge(page_resource()), "page.html": PAGE}),
     "CUR442": ("canvas", {"imsmanifest.xml": SCORM12}, {"imsmanifest.xml": cartridge(page_resource(), ns=CC13),
                                                         "page.html": PAGE}),
+    "CUR444": ("generic", {"moodle_backup.xml": "<moodle_backup/>"}, {"imsmanifest.xml": SCORM12}),
     "CUR443": ("canvas", {"imsmanifest.xml": cartridge(page_resource()), "page.html": PAGE},
                {"imsmanifest.xml": cartridge('<resource identifier="R1" type="imswl_xmlv1p1"><file href="l.xml"/>'
                                              "</resource>"), "l.xml": "<webLink/>"}),
 }
 
 
+def tar_gz_bytes(files: dict[str, str]) -> bytes:
+    """A Moodle backup's container: a gzip-compressed tar."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, content in files.items():
+            data = content.encode("utf-8")
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
 def codes_for(files: dict[str, str], lms: str) -> list[str]:
-    return [f.rule.code for f in check_lms(zip_bytes(files), "pkg.zip", [lms])]
+    package = tar_gz_bytes(files) if "moodle_backup.xml" in files else zip_bytes(files)
+    return [f.rule.code for f in check_lms(package, "pkg", [lms])]
 
 
 def test_every_rule_has_a_case_a_code_and_a_source() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import shutil
 import socket
 import threading
@@ -236,7 +237,7 @@ def test_the_server_refuses_paths_outside_the_rendered_site(served: PreviewServe
 def test_the_server_serves_the_overview_at_slash_with_the_reload_script(served: PreviewServer) -> None:
     status, headers, body = _get(served, "/")
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
-    assert b"Demo Programme" in body and b'id="curriculum-preview" data-page="index.html"' in body
+    assert b"Demo Programme" in body and b'id="curriculum-preview" src="/__preview/reload.js" data-page="index.html"' in body
     assert body.rstrip().endswith(b"</html>")
     status, headers, body = _get(served, "/units/U01")
     assert status == 301 and headers["Location"] == "/units/U01/"
@@ -247,9 +248,16 @@ def test_the_server_serves_the_overview_at_slash_with_the_reload_script(served: 
 
 
 def test_the_server_refuses_other_host_names_on_loopback(served: PreviewServer) -> None:
-    status, _, _ = _get(served, "/", host="attacker.example:8000")
-    assert status == 421
-    assert _get(served, "/", host="localhost:8000")[0] == 200
+    port = served.url.rstrip("/").rsplit(":", 1)[1]
+    for host in ("attacker.example:8000", f"127.evil.com:{port}", f"127.0.0.2:{port}", f"localhost.evil.com:{port}",
+                 "localhost", f"localhost:{int(port) + 1}", f"127.0.0.1:{port}.evil.com"):
+        assert _get(served, "/", host=host)[0] == 421, host  # DNS rebinding, issue #17 finding 7
+
+
+def test_the_server_answers_its_loopback_names_with_its_port(served: PreviewServer) -> None:
+    port = served.url.rstrip("/").rsplit(":", 1)[1]
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", f"LOCALHOST:{port}"):
+        assert _get(served, "/", host=host)[0] == 200, host
 
 
 def test_an_open_event_stream_hears_which_page_changed(served: PreviewServer) -> None:
@@ -303,6 +311,16 @@ def test_the_overlay_lists_errors_with_file_line_code_and_hint_and_warnings_apar
     assert "1 warning<" in panel and "modules/a/unit.yaml:9: warning CUR248" in panel
 
 
+def test_the_overlay_script_and_style_are_files_the_pages_policy_allows(served: PreviewServer) -> None:
+    _, _, page = _get(served, "/")
+    assert b"Content-Security-Policy" in page and b"<style" not in page  # issue #17: nothing inline
+    assert all(b"src=" in tag for tag in re.findall(rb"<script(?![^>]*application/json)[^>]*>", page))
+    status, headers, script = _get(served, "/__preview/reload.js")
+    assert status == 200 and headers["Content-Type"] == "text/javascript; charset=utf-8" and b"EventSource" in script
+    status, headers, style = _get(served, "/__preview/overlay.css")
+    assert status == 200 and headers["Content-Type"] == "text/css; charset=utf-8" and b"#curriculum-preview-errors" in style
+
+
 def test_no_diagnostics_no_overlay() -> None:
     block = diagnostics_block([], has_site=True)
     assert 'role="alert"' not in block and "<details" not in block
@@ -310,7 +328,8 @@ def test_no_diagnostics_no_overlay() -> None:
 
 def test_inject_goes_before_the_closing_body_tag_and_escapes_the_page_path() -> None:
     html = inject(b"<html><body><p>x</p></body></html>", 'a"b.html', "<div>block</div>", 3, "tok")
-    assert html.startswith(b"<html><body><p>x</p><div>block</div><script id=\"curriculum-preview\" data-page=\"a&#34;b")
+    assert html.startswith(b"<html><body><p>x</p><div>block</div><script id=\"curriculum-preview\" "
+                           b"src=\"/__preview/reload.js\" data-page=\"a&#34;b")
     assert html.endswith(b"</script>\n</body></html>")
     assert b'data-since="3"' in html
 

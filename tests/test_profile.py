@@ -285,3 +285,58 @@ def test_a_file_downloaded_from_the_self_assessment_page_is_read_as_is() -> None
     assert result is not None and diags == []
     other, diags = parse_ratings(page_file.replace('"cmp"', '"other"'), None, course)
     assert other is not None and [d.code for d in diags] == ["CUR509"]
+
+
+# --- issue #17, finding 8: hostile ratings files end in a diagnostic, quickly --------------------------------------
+
+def _profile_of(tmp_path: Path, text: str) -> ProfileReport:
+    path = tmp_path / "hostile.json"
+    path.write_text(text, encoding="utf-8")
+    return profile_project(MINIMAL, path)
+
+
+def test_a_5000_digit_number_is_cur510_not_a_traceback(tmp_path: Path) -> None:
+    report = _profile_of(tmp_path, '{\n  "career_path": "manager",\n  "ratings": {"F01.S01": ' + "9" * 5000 + "}\n}\n")
+    assert codes(report) == [("CUR510", 3)] and "digits" in report.diagnostics[0].message
+
+
+def test_arrays_nested_100000_deep_are_cur510_not_a_traceback(tmp_path: Path) -> None:
+    report = _profile_of(tmp_path, '{"career_path": "manager", "ratings": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert codes(report) == [("CUR510", 1)] and "deep" in report.diagnostics[0].message
+
+
+def test_brackets_and_digits_inside_strings_are_text(tmp_path: Path) -> None:
+    report = _profile_of(tmp_path, json.dumps({"career_path": "manager", "ratings": {"F01.S01": 1},
+                                               "taken": None, "programme": "[" * 50 + "9" * 50 + '\\"'}))
+    assert "CUR510" not in [code for code, _ in codes(report)]
+
+
+def test_a_file_over_the_size_cap_is_not_read(tmp_path: Path) -> None:
+    from generator.profile import MAX_RATINGS_BYTES
+
+    report = _profile_of(tmp_path, '{"career_path": "manager", "ratings": {}, "x": "' + "a" * MAX_RATINGS_BYTES + '"}')
+    assert [code for code, _ in codes(report)] == ["CUR510"]
+
+
+def test_many_unknown_skills_are_summarised_and_do_not_stall(tmp_path: Path) -> None:
+    import time
+
+    ratings = {f"X{n:06d}.S01": 1 for n in range(30_000)}  # about 600 KB, under the size cap
+    started = time.monotonic()
+    report = _profile_of(tmp_path, json.dumps({"career_path": "manager", "ratings": ratings}, indent=1))
+    assert time.monotonic() - started < 20
+    unknown = [d for d in report.diagnostics if d.code == "CUR504"]
+    assert len(unknown) == 21 and any("29,980 more unknown skills" in d.message for d in unknown)
+
+
+def test_a_fifo_as_the_ratings_file_is_refused_not_waited_for(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "ratings.json"
+    os.mkfifo(fifo)
+    reports: list[ProfileReport] = []
+    thread = threading.Thread(target=lambda: reports.append(profile_project(MINIMAL, fifo)), daemon=True)
+    thread.start()
+    thread.join(20)
+    assert not thread.is_alive() and [code for code, _ in codes(reports[0])] == ["CUR501"]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from generator import check_project
 from generator.load.frontmatter import join_front_matter, split_front_matter
-from generator.load.markdown import scan_markdown
+from generator.load.markdown import read_markdown
 from generator.load.yamlsource import parse_yaml
 from helpers import PROJECTS
 
@@ -44,7 +44,7 @@ def test_front_matter_round_trips(body: str) -> None:
 @example("[x](<>) ![a](<b c>)")
 @example("<a\n```\n<b>")
 def test_markdown_scan_never_raises(body: str) -> None:
-    scan_markdown(body, 1)
+    read_markdown(body, 1)
 
 
 def _project(tmp_path: Path) -> Path:

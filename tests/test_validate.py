@@ -490,3 +490,70 @@ def test_validation_never_touches_the_network(tmp_path: Path, schemas: Path, mon
     lxml_schema.cache_clear()
     for kind in PACKAGES:
         assert validate_package(package(tmp_path, kind, name=f"{kind}.zip"), schemas).diagnostics == ()
+
+
+# --- issue #17: links, pipes and oversized manifests ---------------------------------------------------------------
+
+def _with_special_entry(files: dict[str, str | bytes], name: str, content: bytes, mode: int) -> bytes:
+    buffer = io.BytesIO(write_zip_bytes(files))
+    with zipfile.ZipFile(buffer, "a") as archive:
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.create_system = 3  # Unix: the mode sits in the high bits of external_attr, as unzip reads it
+        info.external_attr = mode << 16
+        archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def test_a_symlink_entry_is_an_error_not_a_valid_package(tmp_path: Path, schemas: Path) -> None:
+    data = _with_special_entry(PACKAGES["scorm12"], "passwd.html", b"/etc/passwd", 0o120777)
+    report = validate_bytes("pkg.zip", data, schemas)
+    assert not report.ok
+    assert [(d.code, str(d.file)) for d in report.diagnostics if d.code == "CUR470"] == [("CUR470", "pkg.zip/passwd.html")]
+
+
+@pytest.mark.parametrize("mode", [0o010644, 0o020644, 0o060644, 0o140644])  # FIFO, character and block device, socket
+def test_other_special_entries_are_errors(schemas: Path, mode: int) -> None:
+    report = validate_bytes("pkg.zip", _with_special_entry(PACKAGES["scorm12"], "odd", b"", mode), schemas)
+    assert "CUR471" in codes(report) and not report.ok
+
+
+def test_a_fifo_given_as_the_package_is_refused_not_waited_for(tmp_path: Path, schemas: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "pkg.zip"
+    os.mkfifo(fifo)
+    reports: list[PackageReport] = []
+    thread = threading.Thread(target=lambda: reports.append(validate_package(fifo, schemas)), daemon=True)
+    thread.start()
+    thread.join(20)
+    assert not thread.is_alive() and codes(reports[0]) == ["CUR471"]
+
+
+def test_a_manifest_over_the_size_cap_is_not_read(schemas: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.validate.package as package_module
+
+    monkeypatch.setattr(package_module, "MAX_XML_BYTES", len(SCORM12) - 1)
+    report = validate_bytes("pkg.zip", write_zip_bytes(PACKAGES["scorm12"]), schemas)
+    assert codes(report) == ["CUR472"]
+
+
+def test_a_manifest_with_too_many_elements_is_not_parsed(schemas: Path) -> None:
+    from generator.validate.safexml import MAX_ELEMENTS
+
+    resources = "".join(f'<resource identifier="r{n}" type="webcontent"/>' for n in range(MAX_ELEMENTS))
+    manifest = SCORM12.replace("</resources>", resources + "</resources>")
+    report = validate_bytes("pkg.zip", write_zip_bytes({**PACKAGES["scorm12"], "imsmanifest.xml": manifest}), schemas)
+    assert codes(report) == ["CUR473"]
+
+
+def test_diagnostics_beyond_the_cap_are_summarised_by_code(schemas: Path) -> None:
+    from generator.validate.package import MAX_DIAGNOSTICS
+
+    resources = "".join(f'<resource identifier="r{n}" type="webcontent" href="missing{n}.html">'
+                        f'<file href="missing{n}.html"/></resource>' for n in range(300))
+    manifest = SCORM12.replace("</resources>", resources + "</resources>")
+    report = validate_bytes("pkg.zip", write_zip_bytes({**PACKAGES["scorm12"], "imsmanifest.xml": manifest}), schemas)
+    assert len(report.diagnostics) == MAX_DIAGNOSTICS + 1
+    summary = report.diagnostics[-1]
+    assert summary.code == "CUR474" and summary.is_error and "CUR406 ×" in summary.message

@@ -61,7 +61,7 @@ def test_wheel_installed_in_a_fresh_venv_inits_and_builds_a_programme(tmp_path: 
     assert installed.returncode == 0, installed.stderr  # the lock is package data
     built = run([str(bin_dir / "curriculum"), "build"], demo, env)
     assert built.returncode == 0, built.stderr
-    assert "5 package(s) written" in built.stderr and "validated against the official XSDs in" in built.stderr
+    assert "7 package(s) written" in built.stderr and "validated against the official XSDs in" in built.stderr
     assert "curriculum-compiler/schemas/official-" in built.stderr
     exported = run([str(bin_dir / "curriculum"), "export", "all"], demo, env)  # the exports' templates
     assert exported.returncode == 0, exported.stderr

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from generator.checks.content import check_document
 from generator.diagnostics import Diagnostic, error, note, warning
-from generator.load.markdown import scan_markdown
+from generator.load.markdown import read_markdown
 from generator.model import Curriculum, Question, UnitSource
 from generator.numbers import accepted_numbers
 
@@ -119,12 +119,17 @@ def _check_quiz_markdown(course: Curriculum, unit: UnitSource, lessons: set[str]
         for path, text in _markdown_fields(question):
             if not text:
                 continue
-            doc = scan_markdown(text, pos.line("questions", q, *path) or 1)
-            for ref in doc.refs:
-                if ref.is_image:
-                    yield error("CUR269", f"question '{question.id}' shows an image, which quizzes cannot carry",
-                                pos.file, ref.line, hint="Describe it in words, or put the image in a lesson.")
-            yield from check_document(course.root, pos.file, doc, lessons, cases)
+            line = pos.line("questions", q, *path) or 1
+            doc = read_markdown(text, line)
+            if any(ref.is_image for ref in doc.refs):
+                yield error("CUR269", f"question '{question.id}' shows an image, which quizzes cannot carry",
+                            pos.file, line, hint="Describe it in words, or put the image in a lesson.")
+            # a YAML string's lines are not the file's (folding, quoting): report at the field's line
+            yield from check_document(course.root, pos.file, doc, lessons, cases, line_of=_fixed_line(line))
+
+
+def _fixed_line(line: int) -> Callable[[object], int]:
+    return lambda _: line
 
 
 def _check_outcomes_assessed(unit: UnitSource) -> Iterator[Diagnostic]:

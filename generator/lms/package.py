@@ -13,6 +13,7 @@ from typing import Final
 from lxml import etree
 
 from generator.diagnostics import Diagnostic
+from generator.validate.backup import is_backup
 from generator.validate.entries import MANIFEST, check_entries, open_zip, read_entry
 from generator.validate.safexml import parse_xml
 
@@ -45,10 +46,14 @@ class PackageView:
     _archive: zipfile.ZipFile | None = None
     _cache: dict[str, etree._Element | None] = field(default_factory=dict)
     _texts: dict[str, str | None] = field(default_factory=dict)
+    is_backup: bool = False
+    """A Moodle course backup (.mbz, gzip-compressed tar): Moodle's own format, not a content package."""
 
     @property
     def kind(self) -> str | None:
-        """`scorm12`, `scorm2004`, `imscp`, `cc1.0` … `cc1.3`, or None when the manifest is unknown or unreadable."""
+        """`scorm12`, `scorm2004`, `imscp`, `cc1.0` … `cc1.3`, `mbz`, or None when the manifest is unknown or unreadable."""
+        if self.is_backup:
+            return "mbz"
         if self.root is None:
             return None
         ns = etree.QName(self.root).namespace or ""
@@ -101,6 +106,9 @@ def _clean(href: str) -> str:
 def open_view(source: Path | bytes, label: str) -> Iterator[PackageView]:
     """Open a package (path or bytes) as a PackageView; the zip stays open until the block ends."""
     ignored: list[Diagnostic] = []  # `validate` reports damage and unsafe entries; the rules only skip them
+    if is_backup(source):
+        yield PackageView(label, is_backup=True)
+        return
     archive = open_zip(source, label, ignored)
     if archive is None:
         yield PackageView(label)

@@ -354,6 +354,14 @@ RULES: Final[tuple[Rule, ...]] = (
          "Use one of the CC 1.1 resource types Moodle maps.",
          Source(MOODLE, "backup/cc/cc2moodle.php", "cc2moodle::convert_to_moodle_type"),
          "read in Moodle's source", _unknown_resource_types),
+    Rule("CUR444", "moodle-backup-elsewhere", ("generic",), "every LMS but Moodle", "import fails", ("mbz",),
+         "has no importer for a Moodle course backup, which is Moodle's own format (moodle_backup.xml and Moodle's "
+         "tables as XML), not a content package standard",
+         "Restore the .mbz in Moodle 4.1 or later; give other LMSs the Common Cartridge 1.3 or the SCORM packages.",
+         Source(MOODLE, "backup/util/helper/backup_general_helper.class.php",
+                "backup_general_helper::detect_backup_format"),
+         "read in Moodle's source: the format is detected by moodle_backup.xml, which only Moodle writes and reads",
+         _any_package),
     Rule("CUR442", "canvas-no-scorm-import", ("canvas",), "Canvas LMS (open source), all releases", "import fails",
          ("scorm12", "scorm2004", "imscp"),
          "has no course import for SCORM or IMS content packages; they run only through Instructure's separate "

@@ -11,8 +11,9 @@ from pydantic import BaseModel, ValidationError
 
 from generator.diagnostics import Diagnostic, error
 from generator.i18n import source_hash
+from generator.load.files import UnsafeFile, read_bytes_safely, resolves_inside
 from generator.load.frontmatter import split_front_matter
-from generator.load.markdown import scan_markdown
+from generator.load.markdown import read_markdown
 from generator.load.yamlsource import Positions, parse_yaml
 from generator.model import (
     CaseStudy,
@@ -42,7 +43,7 @@ _TRANSLATION = re.compile(r"\.([a-z]{2,3}(?:-[A-Z]{2})?)\.md$")
 def load_project(root: Path) -> tuple[Curriculum, list[Diagnostic]]:
     """Load everything under `root`; return the model (with what could be loaded) and all diagnostics.
 
-    Diagnostics: CUR101-CUR112.
+    Diagnostics: CUR101-CUR112, CUR252, CUR253.
     """
     diags: list[Diagnostic] = []
     programme, programme_pos = _load_yaml_model(root, PROGRAMME_FILE, Programme, diags)
@@ -64,6 +65,10 @@ def _load_units(root: Path, diags: list[Diagnostic]) -> tuple[tuple[UnitSource, 
     orphans: list[PurePosixPath] = []
     for folder in sorted(p for p in modules.iterdir() if p.is_dir() and not p.name.startswith(".")):
         rel_folder = PurePosixPath("modules", folder.name)
+        if not resolves_inside(folder, root):
+            diags.append(error("CUR253", f"module folder '{rel_folder}' resolves to {folder.resolve()}, outside the project",
+                               rel_folder, hint="Move the unit into the project instead of linking to it."))
+            continue
         unit_file = rel_folder / "unit.yaml"
         if not (folder / "unit.yaml").exists():
             orphans.append(rel_folder)
@@ -142,11 +147,14 @@ def _load_case_studies(root: Path, diags: list[Diagnostic]) -> list[CaseStudy]:
 def read_source(root: Path, rel: PurePosixPath, diags: list[Diagnostic]) -> str | None:
     """Read a UTF-8 source file; report unreadable, binary, oversized or empty files.
 
-    Diagnostics: CUR101, CUR106, CUR108, CUR110.
+    Diagnostics: CUR101, CUR106, CUR108, CUR110, CUR252, CUR253.
     """
     path = root / rel
     try:
-        data = path.read_bytes()
+        data = read_bytes_safely(path, MAX_SOURCE_BYTES, root, str(rel))
+    except UnsafeFile as exc:
+        diags.append(error(exc.code, exc.message, rel, hint=exc.hint))
+        return None
     except FileNotFoundError:
         diags.append(error("CUR106", f"required file '{rel}' is missing", rel,
                            hint="Create it; docs/authoring.md shows a complete example."))
@@ -154,13 +162,10 @@ def read_source(root: Path, rel: PurePosixPath, diags: list[Diagnostic]) -> str 
     except IsADirectoryError:
         diags.append(error("CUR101", f"'{rel}' is a folder, expected a file", rel))
         return None
-    except OSError as exc:
-        diags.append(error("CUR101", f"cannot read '{rel}': {exc.strerror}", rel,
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        diags.append(error("CUR101", f"cannot read '{rel}': {reason}", rel,
                            hint="Check the file's permissions."))
-        return None
-    if len(data) > MAX_SOURCE_BYTES:
-        diags.append(error("CUR110", f"'{rel}' is {len(data)} bytes; sources are limited to {MAX_SOURCE_BYTES}", rel,
-                           hint="Split the file; sources this large are not hand-written text."))
         return None
     if b"\0" in data:
         diags.append(error("CUR101", f"'{rel}' is a binary file, not text", rel, 1,
@@ -208,7 +213,7 @@ def _load_markdown(root: Path, rel: PurePosixPath, model: type[M], diags: list[D
     meta = _validate(model, data, positions, rel, diags)
     if meta is None:
         return None
-    return meta, positions, scan_markdown(split.body, split.body_line), text
+    return meta, positions, read_markdown(split.body, split.body_line), text
 
 
 def _validate(model: type[M], data: object, positions: Positions, rel: PurePosixPath,

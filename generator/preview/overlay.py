@@ -11,9 +11,12 @@ from markupsafe import Markup, escape
 from generator.diagnostics import Diagnostic, Severity
 
 EVENTS_PATH: Final = "/__preview/events"
+SCRIPT_PATH: Final = "/__preview/reload.js"
+STYLE_PATH: Final = "/__preview/overlay.css"
+"""Served as files, not inline: the pages' Content-Security-Policy runs only scripts and styles from their origin."""
 
-# Inline and self-contained: the overlay must not depend on the theme's stylesheet, which may itself be what broke.
-_STYLE: Final = """
+# Self-contained: the overlay must not depend on the theme's stylesheet, which may itself be what broke.
+STYLE: Final = """
 #curriculum-preview-errors{position:fixed;inset:0 0 auto 0;z-index:2147483647;max-height:60vh;overflow:auto;margin:0;
  padding:1rem 1.25rem;background:#fff;color:#1a1a1a;border-bottom:4px solid #b00020;box-shadow:0 4px 16px rgba(0,0,0,.35);
  font:16px/1.5 system-ui,sans-serif}
@@ -30,7 +33,7 @@ _STYLE: Final = """
 #curriculum-preview-warnings summary{cursor:pointer;font-weight:600}
 """
 
-_SCRIPT: Final = """
+SCRIPT: Final = """
 (function () {
   var me = document.getElementById("curriculum-preview");
   var hide = document.getElementById("curriculum-preview-hide");
@@ -51,7 +54,7 @@ _SCRIPT: Final = """
 })();
 """.replace("@EVENTS@", EVENTS_PATH)
 
-_BLOCK: Final = """<style>{{ style }}</style>
+_BLOCK: Final = """<link rel="stylesheet" href="{{ style_path }}">
 {% if errors %}
 <section id="curriculum-preview-errors" role="alert" aria-labelledby="curriculum-preview-errors-title">
 <h2 id="curriculum-preview-errors-title">{{ errors|length }} error{{ "s" if errors|length != 1 }} in the sources: {{ shown }}</h2>
@@ -81,7 +84,7 @@ _ITEM: Final = """<code>{{ where }}: {{ d.severity.value }} {{ d.code }}: {{ d.m
 _NOT_FOUND: Final = """<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Not found · preview</title></head>
-<body style="font:16px/1.5 system-ui,sans-serif;margin:2rem">
+<body>
 <main><h1>Not found</h1><p>The rendered programme has no page <code>{{ page }}</code>.
 This page reloads when one appears. <a href="/">Programme overview</a></p></main>
 </body>
@@ -105,8 +108,8 @@ def diagnostics_block(diagnostics: Sequence[Diagnostic], has_site: bool) -> str:
         return Markup(item_template.render(d=d, where=_where(d)))
 
     shown = "this is the last version without errors" if has_site else "nothing can be shown until they are fixed"
-    style = Markup(_STYLE)
-    return env.from_string(_BLOCK).render(errors=errors, warnings=warnings, item=item, shown=shown, style=style)
+    return env.from_string(_BLOCK).render(errors=errors, warnings=warnings, item=item, shown=shown,
+                                          style_path=STYLE_PATH)
 
 
 def _where(d: Diagnostic) -> str:
@@ -117,8 +120,8 @@ def _where(d: Diagnostic) -> str:
 def reload_tag(page: str, since: int, token: str) -> str:
     """The script that reloads `page` when the server reports it (or a shared asset) changed after `since`."""
     # built per request, so a plain escaped string rather than a template compiled each time
-    return (f'<script id="curriculum-preview" data-page="{escape(page)}" data-since="{since}" '
-            f'data-token="{escape(token)}">{_SCRIPT}</script>\n')
+    return (f'<script id="curriculum-preview" src="{SCRIPT_PATH}" data-page="{escape(page)}" data-since="{since}" '
+            f'data-token="{escape(token)}"></script>\n')
 
 
 def inject(html: bytes, page: str, block: str, since: int, token: str) -> bytes:

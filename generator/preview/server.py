@@ -19,10 +19,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import watchfiles
 
 from generator.preview.incremental import SOURCE_DIRS, Preview, Update
-from generator.preview.overlay import EVENTS_PATH, diagnostics_block, inject, not_found_page
+from generator.preview.overlay import EVENTS_PATH, SCRIPT, SCRIPT_PATH, STYLE, STYLE_PATH, diagnostics_block, inject, not_found_page
 
 OnUpdate = Callable[[Update], None]
-LOOPBACK_NAMES: Final = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _KEEP_ALIVE_SECONDS: Final = 15.0
 _HISTORY: Final = 64
 """Updates remembered for pages that reconnect; a page older than that reloads whatever changed."""
@@ -131,6 +130,10 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == EVENTS_PATH and not head:
             self._events(parse_qs(url.query))
             return
+        if url.path in (SCRIPT_PATH, STYLE_PATH):
+            data, kind = (SCRIPT, "text/javascript") if url.path == SCRIPT_PATH else (STYLE, "text/css")
+            self._send(HTTPStatus.OK, data.encode("utf-8"), kind + "; charset=utf-8", head)
+            return
         self._file(url.path, head)
 
     def _file(self, url_path: str, head: bool) -> None:
@@ -207,7 +210,6 @@ class PreviewServer:
         self._failure: BaseException | None = None
         self._http = _HTTPServer((host, port), _Handler)
         self._http.app = self
-        self._loopback = host in LOOPBACK_NAMES or host.startswith("127.")
 
     @property
     def url(self) -> str:
@@ -217,11 +219,16 @@ class PreviewServer:
         return f"http://{shown}:{port}/"
 
     def is_allowed_host(self, header: str) -> bool:
-        """On loopback, only requests naming a loopback host: a page elsewhere cannot read the preview (DNS rebinding)."""
-        if not self._loopback:
-            return True
-        name = header.rsplit(":", 1)[0] if not header.endswith("]") else header
-        return name in LOOPBACK_NAMES or name.startswith("127.")
+        """Only requests naming this server by a loopback name and its port, exactly (issue #17).
+
+        A page elsewhere that rebinds its own name to 127.0.0.1 sends that name as Host, so it cannot read
+        the preview (DNS rebinding); a prefix test such as "starts with 127." let `127.evil.com` through.
+        """
+        host, port = self._http.server_address[:2]
+        name = host.decode() if isinstance(host, bytes) else host
+        names = {"localhost", "127.0.0.1", "[::1]", f"[{name}]" if ":" in name else name}
+        allowed = {f"{n}:{port}" for n in names} | (names if port == 80 else set())
+        return header.strip().lower() in allowed
 
     def serve_forever(self, on_update: OnUpdate | None = None) -> None:
         """Serve and watch the sources until `shutdown()` or Ctrl-C; `on_update` hears of every refresh."""

@@ -21,7 +21,10 @@ from typing import Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from generator.checks.content import MAX_MEDIA_BYTES, media_problem, media_source
+from generator.diagnostics import error
 from generator.i18n import N_, translations
+from generator.load.files import UnsafeFile, read_bytes_safely
 from generator.model import CaseStudy, Curriculum, Document, Lesson, UnitSource
 from generator.numbers import plain_decimal
 from generator.render.markdown import MarkdownRenderer, Resolved
@@ -37,6 +40,13 @@ from generator.render.ui_strings import ui_strings_json
 Style = Literal["package", "cc", "moodle"]
 MOODLE_LINK = "page-id:"
 """Prefix of lesson and case-study links in `moodle` pages; nothing an author writes can produce it."""
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; "
+                           "font-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; object-src 'none'")
+"""Every page's policy: scripts and styles only from files in the package, never inline, no handler attributes.
+
+Whatever got past the sanitiser still cannot run. `connect-src 'self'` is for the preview's reload events;
+the SCORM runtime talks to the LMS through a JavaScript object in a parent frame, which no policy restricts.
+"""
 ASSETS = ("style.css", "runtime.js", "quiz.js", "selfassessment.js")
 PROFILE_ASSETS = ("style.css", "runtime.js", "selfassessment.js")
 KIND_LABELS = {"knowledge": N_("Knowledge"), "skills": N_("Skills"), "competence": N_("Competence")}
@@ -155,20 +165,30 @@ class _Renderer:
         return resolve
 
     def _copy_media(self, source: PurePosixPath, target: str) -> str:
+        """Copy a linked file into the package once; refuse what `check` would refuse, asked again now.
+
+        A file can change between check and build (a symlink retargeted, a pipe put in its place), so the
+        copy only reads a regular file that still resolves inside the project (issue #17).
+        """
         clean = target.split("#")[0].split("?")[0]
-        parts: list[str] = []
-        for part in (*source.parent.parts, *PurePosixPath(clean).parts):
-            if part == "..":
-                parts.pop()
-            elif part != ".":
-                parts.append(part)
-        rel = PurePosixPath(*parts)
+        rel = media_source(source, clean)
+        problem = media_problem(self.course.root, source, target)
+        if rel is None or problem is not None:
+            code, message, hint = problem or ("CUR242", f"'{target}' points outside the project", "")
+            self.site.diagnostics.append(error(code, f"{message} (refused while packaging)", source, None, hint=hint))
+            return ""
         if rel not in self.media_names:
+            try:
+                data = read_bytes_safely(self.course.root / rel, MAX_MEDIA_BYTES, self.course.root, str(rel))
+            except (OSError, UnsafeFile) as exc:
+                self.site.diagnostics.append(error(exc.code if isinstance(exc, UnsafeFile) else "CUR243",
+                                                   f"'{target}' could not be read while packaging: {exc}", source))
+                return ""
             path = media_path(rel)
             if path in self.site.files:  # 'a b.png' and 'a-b.png' clean to one name: keep both, apart
                 path = _with_suffix(path, hashlib.sha256(str(rel).encode()).hexdigest()[:8])
             self.media_names[rel] = path
-            self.site.files[path] = (self.course.root / rel).read_bytes()
+            self.site.files[path] = data
         return self.media_names[rel]
 
     def _case_included(self, case: CaseStudy) -> bool:
@@ -204,7 +224,7 @@ class _Renderer:
             lpath = lesson_path(lesson)
             page = Page(lpath, lesson.id, self.title_of(lesson), "lesson", unit.code, lesson.meta.outcome_ids)
             doc, content_lang = self._content(lesson)
-            body = self.markdown.render(doc.body, self.resolver(lpath, lesson.file))
+            body = self.markdown.rewrite(doc.html, self.resolver(lpath, lesson.file))
             context = self._lesson_context(unit, lesson, lpath, body, sequence, index)
             self._page(lpath, "lesson.html", page, {**context, "content_lang": content_lang})
         if self._has_quiz_page(unit):
@@ -215,7 +235,7 @@ class _Renderer:
                 continue  # a case serving several units is rendered once, under its first unit
             page = Page(cpath, case.id, self.title_of(case), "case", unit.code)
             doc, content_lang = self._content(case)
-            body = self.markdown.render(doc.body, self.resolver(cpath, case.file))
+            body = self.markdown.rewrite(doc.html, self.resolver(cpath, case.file))
             self._page(cpath, "case.html", page, {**self._common(cpath, unit), "case": case, "body": Markup(body),
                                                    "title": self.title_of(case), "countries": _countries(case),
                                                    "content_lang": content_lang})
@@ -293,6 +313,7 @@ class _Renderer:
             "unit": unit,
             "unit_href": relative_href(path, unit_path(unit)) if unit else None,
             "page_path": path,
+            "content_security_policy": CONTENT_SECURITY_POLICY,
         }
 
     def _overview_context(self) -> dict[str, object]:

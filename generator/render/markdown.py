@@ -1,21 +1,15 @@
-"""Render stage: Markdown to HTML with Python-Markdown, resolving `lesson:`/`case:` links and images."""
+"""Render stage: a body's sanitised HTML (from the load stage) with `lesson:`/`case:` links and images resolved."""
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import markdown
-from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+import lxml.html
 
+from generator.load.markdown import safe_html
+from generator.load.sanitise import parse_fragment, url_scheme
 from generator.mdmemo import ACTIVE_MEMO
-
-EXTENSIONS = ["tables", "footnotes", "admonition", "attr_list", "def_list", "abbr", "sane_lists", "md_in_html",
-              "toc"]
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,79 +27,58 @@ Resolver = Callable[[str, bool], Resolved]
 """(target as written, is_image) -> Resolved."""
 
 
-class _LinkRewriter(Treeprocessor):
-    def __init__(self, md: markdown.Markdown, owner: MarkdownRenderer) -> None:
-        super().__init__(md)
-        self.owner = owner
-
-    def resolver(self, target: str, is_image: bool) -> Resolved:
-        return self.owner.resolver(target, is_image)
-
-    def run(self, root: ET.Element) -> None:
-        for element in root.iter():
-            if element.tag == "a" and element.get("href") is not None:
-                self._link(element)
-            elif element.tag == "img" and element.get("src") is not None:
-                resolved = self.resolver(element.get("src", ""), True)
-                element.set("src", resolved.href or "")
-                element.set("loading", "lazy")
-
-    def _link(self, element: ET.Element) -> None:
-        href = element.get("href", "")
-        if href.startswith("#") or element.get("class") == "footnote-ref" or href.startswith("#fn"):
-            return
-        scheme = _SCHEME.match(href)
-        if scheme and scheme.group(1).lower() in {"http", "https", "mailto"}:
-            if scheme.group(1).lower() != "mailto":
-                element.set("rel", "noopener noreferrer")
-                element.set("target", "_blank")  # inside an LMS frame, the web opens beside the course
-                element.set("class", ((element.get("class") or "") + " external").strip())
-                hint = ET.SubElement(element, "span", {"class": "visually-hidden"})
-                hint.text = self.owner.new_tab_text
-            return
-        resolved = self.resolver(href, False)
-        if resolved.href is None:
-            element.tag = "em"
-            element.attrib.clear()
-            element.set("class", "xref")
-        else:
-            element.set("href", resolved.href)
-        if resolved.title and resolved.href is not None:
-            element.set("title", resolved.title)
-        if resolved.target and resolved.href is not None:
-            element.set("data-target", resolved.target)
-
-
-class _RewriteExtension(Extension):
-    def __init__(self, owner: MarkdownRenderer) -> None:
-        super().__init__()
-        self.owner = owner
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
-        md.treeprocessors.register(_LinkRewriter(md, self.owner), "curriculum-links", 1)
-
-
 class MarkdownRenderer:
-    """One configured Python-Markdown instance, reset between bodies (building one costs as much as a page)."""
+    """Turns sanitised HTML into a page's HTML: links and images resolved, web links opening beside the course."""
 
     def __init__(self, new_tab_text: str = " (opens in a new tab)") -> None:
-        self.resolver: Resolver = lambda target, is_image: Resolved(target)
         self.new_tab_text = new_tab_text
-        self.md = markdown.Markdown(
-            extensions=[*EXTENSIONS, _RewriteExtension(self)],
-            extension_configs={"toc": {"permalink": False}, "footnotes": {"BACKLINK_TITLE": "Back to the text"}},
-            output_format="html",
-        )
 
     def render(self, text: str, resolver: Resolver) -> str:
-        """Render one body, or take it from the build's memo when it holds the same body resolving alike."""
+        """Render one Markdown text (quiz questions and feedback); bodies come with their HTML, see `rewrite`.
+
+        Taken from the build's memo (generator/mdmemo.py) when it holds the same text resolving alike.
+        """
         memo = ACTIVE_MEMO.get()
         return memo.render(self, text, resolver) if memo is not None else self.convert(text, resolver)
 
     def convert(self, text: str, resolver: Resolver) -> str:
-        """Render one body; `reset` keeps footnotes, abbreviations and heading ids of bodies apart."""
-        self.resolver = resolver
-        try:
-            return self.md.reset().convert(text)
-        finally:
-            self.md.reset()
+        return self.rewrite(safe_html(text)[0], resolver)
+
+    def rewrite(self, html: str, resolver: Resolver) -> str:
+        """Resolve every link and image of sanitised HTML; what this adds comes from us, not from the author."""
+        root = parse_fragment(html)
+        for element in list(root.iterdescendants()):
+            if element.tag == "a" and element.get("href") is not None:
+                self._link(element, resolver)
+            elif element.tag == "img" and element.get("src") is not None:
+                resolved = resolver(element.get("src", ""), True)
+                element.set("src", resolved.href or "")
+                element.set("loading", "lazy")
+        inner: str = lxml.html.tostring(root, encoding="unicode", method="html")
+        return inner[len("<div>"):-len("</div>")]
+
+    def _link(self, element: lxml.html.HtmlElement, resolver: Resolver) -> None:
+        href = element.get("href", "")
+        if href.startswith("#"):
+            return
+        scheme = url_scheme(href)
+        if scheme in {"http", "https", "mailto"}:
+            if scheme != "mailto":
+                element.set("rel", "noopener noreferrer")
+                element.set("target", "_blank")  # inside an LMS frame, the web opens beside the course
+                element.set("class", ((element.get("class") or "") + " external").strip())
+                hint = lxml.html.Element("span", {"class": "visually-hidden"})
+                hint.text = self.new_tab_text
+                element.append(hint)
+            return
+        resolved = resolver(href, False)
+        if resolved.href is None:
+            element.tag = "em"
+            element.attrib.clear()
+            element.set("class", "xref")
+            return
+        element.set("href", resolved.href)
+        if resolved.title:
+            element.set("title", resolved.title)
+        if resolved.target:
+            element.set("data-target", resolved.target)

@@ -8,6 +8,8 @@ from typing import Literal
 
 from markupsafe import Markup
 
+from generator.diagnostics import Diagnostic
+
 PageKind = Literal["overview", "unit", "lesson", "quiz", "case", "profile"]
 
 
@@ -33,6 +35,8 @@ class Site:
     style: str
     files: dict[str, bytes] = field(default_factory=dict)
     pages: list[Page] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Files refused while rendering; a site with any is not packaged."""
 
     def page(self, ident: str, kind: PageKind) -> Page:
         return next(p for p in self.pages if p.id == ident and p.kind == kind)

@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import io
 import re
+import stat
 import tarfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -57,6 +58,8 @@ def is_backup(source: Path | bytes) -> bool:
     if isinstance(source, bytes):
         return source[:2] == GZIP_MAGIC
     try:
+        if not stat.S_ISREG(source.stat().st_mode):
+            return False  # a FIFO or device would block the read; the zip checks report it
         with source.open("rb") as stream:
             return stream.read(2) == GZIP_MAGIC
     except OSError:

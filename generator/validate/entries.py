@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+import stat
 import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import BinaryIO, Final
 
 from generator.diagnostics import Diagnostic, error
+from generator.load.files import UnsafeFile, open_regular
 
 MANIFEST: Final = "imsmanifest.xml"
 MAX_ENTRIES: Final = 10_000
@@ -20,6 +22,8 @@ MAX_RATIO: Final = 200
 RATIO_MIN_BYTES: Final = 1 << 20
 """Only entries larger than this are held to MAX_RATIO: small, repetitive text compresses very well."""
 _CHUNK: Final = 1 << 20
+_UNIX: Final = 3
+"""ZipInfo.create_system of zips made on Unix, whose external_attr carries the file mode in its high 16 bits."""
 _DRIVE: Final = re.compile(r"^[A-Za-z]:")
 # zipfile's own errors for damaged data, plus what its zlib/bz2/lzma decompressors raise.
 _DAMAGED: Final = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
@@ -36,22 +40,43 @@ class Entries:
 
 
 def open_zip(source: Path | bytes, label: str, diags: list[Diagnostic]) -> zipfile.ZipFile | None:
-    """Open `source` as a zip, or append CUR401 and return None.
+    """Open `source` as a zip, or append CUR401 (CUR471 for a FIFO, device or socket) and return None.
 
-    Diagnostics: CUR401.
+    Diagnostics: CUR401, CUR471.
     """
     try:
-        return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        return _OwnedZip(io.BytesIO(source) if isinstance(source, bytes) else open_regular(source, label))
+    except UnsafeFile as exc:
+        diags.append(error("CUR471", exc.message, PurePosixPath(label), hint="Pass the package file itself."))
+        return None
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
         diags.append(error("CUR401", f"'{label}' is not a readable zip file: {exc}", PurePosixPath(label),
                            hint="Pass a .zip package (SCORM or Common Cartridge .imscc), or rebuild it."))
         return None
 
 
+class _OwnedZip(zipfile.ZipFile):
+    """A zip over a stream we opened (to refuse FIFOs and devices first), closing the stream with the zip."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        try:
+            super().__init__(stream)
+        except BaseException:
+            stream.close()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._stream.close()
+
+
 def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic]) -> Entries | None:
     """Vet every entry; None when a size limit is exceeded (nothing is decompressed then).
 
-    Diagnostics: CUR401, CUR409, CUR410, CUR411.
+    Diagnostics: CUR401, CUR409, CUR410, CUR411, CUR470, CUR471.
     """
     infos = archive.infolist()
     limits = _check_limits(infos, label)
@@ -69,6 +94,12 @@ def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic])
             diags.append(error("CUR409", f"entry name '{info.filename}' {reason}", PurePosixPath(label),
                                hint="Store paths relative to the package root with '/' separators; extracting "
                                     "this entry could write outside the target folder."))
+        elif _special_kind(info):
+            code = "CUR470" if _special_kind(info) == "a symbolic link" else "CUR471"
+            diags.append(error(code, f"entry '{info.filename}' is {_special_kind(info)}, not a file",
+                               _at(label, info.filename),
+                               hint="Store the file itself; extracting this entry (e.g. with unzip) would create "
+                                    "a link or device that can point anywhere on the learner's or server's disk."))
         elif not info.is_dir():
             safe.append(info)
     damaged = {info.filename for info in safe if not _is_intact(archive, info, label, diags)}
@@ -125,6 +156,21 @@ def _check_limits(infos: list[zipfile.ZipInfo], label: str) -> list[Diagnostic]:
                                          f"{info.file_size:,} bytes ({ratio:,}:1), which looks like a zip bomb",
                                package, hint=f"Entries over 1 MiB may not compress more than {MAX_RATIO}:1."))
     return found
+
+
+def _special_kind(info: zipfile.ZipInfo) -> str | None:
+    """What a Unix zip entry is when it is neither a file nor a folder (issue #17: symlinks to /etc/passwd)."""
+    mode = info.external_attr >> 16
+    # many zip writers store permissions only, with no file type: those are files
+    if info.create_system != _UNIX or stat.S_IFMT(mode) == 0 or stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "of an unknown file type"
 
 
 def _unsafe_reason(name: str) -> str | None:

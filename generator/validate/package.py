@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Final
 
 from lxml import etree
 
-from generator.diagnostics import Diagnostic, sort_key
+from generator.diagnostics import Diagnostic, Severity, error, sort_key
 from generator.validate.backup import MANIFEST as BACKUP_MANIFEST
 from generator.validate.backup import BackupFindings, check_backup, check_members, is_backup
 from generator.validate.entries import MANIFEST, Entries, check_entries, find_manifest, open_zip, read_entry
@@ -20,6 +22,10 @@ from generator.validate.schemas import RESOURCE_SCHEMAS
 from generator.validate.xsd import validate_tree
 
 _IDREF = re.compile(r"IDREF '([^']*)' not found")
+MAX_XML_BYTES: Final = 32 * 1024 * 1024
+"""Largest manifest or descriptor read; a 1000-lesson programme's manifest is about 3 MB."""
+MAX_DIAGNOSTICS: Final = 200
+"""Diagnostics listed per package; the rest are counted by code in one summary."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +61,7 @@ def validate_package(path: Path, schemas: Path | None) -> PackageReport:
     With `schemas` None only the integrity checks run (the report says `xsd_checked=False`).
 
     Diagnostics: CUR401, CUR402, CUR403, CUR404, CUR405, CUR406, CUR407, CUR408, CUR409, CUR410, CUR411,
-    CUR412, CUR413, CUR414; for a Moodle backup (.mbz) CUR403 and CUR450-CUR458.
+    CUR412, CUR413, CUR414, CUR470-CUR474; for a Moodle backup (.mbz) CUR403 and CUR450-CUR458.
     """
     return _validate(path, path, path.name, schemas)
 
@@ -81,13 +87,25 @@ def _validate(path: Path, source: Path | bytes, label: str, schemas: Path | None
         return _backup_report(path, findings, diags)
     fmt = findings.format
     return PackageReport(path, fmt.name if fmt else None, fmt.version if fmt else None, findings.resources,
-                         tuple(sorted(_without_repeats(diags), key=sort_key)), schemas is not None)
+                         tuple(_capped(sorted(_without_repeats(diags), key=sort_key), label)), schemas is not None)
 
 
 def _backup_report(path: Path, backup: BackupFindings | None, diags: list[Diagnostic]) -> PackageReport:
     return PackageReport(path, "mbz" if backup else None,
                          f"Moodle {backup.backup_release or '?'} course backup" if backup else None,
-                         backup.activities if backup else 0, tuple(sorted(diags, key=sort_key)))
+                         backup.activities if backup else 0, tuple(_capped(sorted(diags, key=sort_key), path.name)))
+
+
+def _capped(diags: list[Diagnostic], label: str) -> list[Diagnostic]:
+    """The first MAX_DIAGNOSTICS, then one summary of the rest by code (a hostile package can yield millions)."""
+    if len(diags) <= MAX_DIAGNOSTICS:
+        return diags
+    rest = diags[MAX_DIAGNOSTICS:]
+    counts = ", ".join(f"{code} ×{n:,}" for code, n in sorted(Counter(d.code for d in rest).items()))
+    summary = Diagnostic("CUR474", Severity.ERROR if any(d.is_error for d in rest) else Severity.WARNING,
+                         f"{len(rest):,} more problems are not listed ({counts})", PurePosixPath(label), None,
+                         hint="Fix the problems listed first; validate again to see the rest.")
+    return [*diags[:MAX_DIAGNOSTICS], summary]
 
 
 def _without_repeats(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -119,6 +137,8 @@ def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path | None, d
     if entries is None or not find_manifest(entries, label, diags) or MANIFEST in entries.damaged:
         return _Findings()
     manifest_file = PurePosixPath(f"{label}/{MANIFEST}")
+    if _too_large(archive, MANIFEST, manifest_file, diags):
+        return _Findings()
     data = read_entry(archive, MANIFEST, label, diags)
     tree = parse_xml(data, manifest_file, diags) if data is not None else None
     if tree is None:
@@ -134,6 +154,15 @@ def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path | None, d
     return _Findings(fmt, sum(1 for _ in root.iter(f"{{{fmt.namespace}}}resource")))
 
 
+def _too_large(archive: zipfile.ZipFile, name: str, file: PurePosixPath, diags: list[Diagnostic]) -> bool:
+    size = archive.getinfo(name).file_size
+    if size <= MAX_XML_BYTES:
+        return False
+    diags.append(error("CUR472", f"'{name}' is {size:,} bytes; XML files over {MAX_XML_BYTES:,} bytes are not read",
+                       file, None, hint="Split the course into several packages; no LMS imports a manifest this large."))
+    return True
+
+
 def _check_descriptors(archive: zipfile.ZipFile, root: etree._Element, fmt: ManifestFormat, entries: Entries,
                        label: str, schemas: Path | None, diags: list[Diagnostic]) -> None:
     # Cartridge web links, topics and quizzes are XML files of their own, each with an official schema.
@@ -146,6 +175,8 @@ def _check_descriptors(archive: zipfile.ZipFile, root: etree._Element, fmt: Mani
             continue
         done.add(name)
         file = PurePosixPath(f"{label}/{name}")
+        if _too_large(archive, name, file, diags):
+            continue
         data = read_entry(archive, name, label, diags)
         tree = parse_xml(data, file, diags) if data is not None else None
         if tree is not None and schemas is not None:

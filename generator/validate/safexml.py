@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import PurePosixPath
+from typing import Final
 
 from lxml import etree
 
@@ -12,11 +14,22 @@ _HINT_DTD = ("Remove the <!DOCTYPE ...> declaration; package XML is validated ag
              "a DTD or entities.")
 
 
+MAX_ELEMENTS: Final = 100_000
+"""A 1000-lesson programme's manifest has some 31 000 (2 300 for 73 lessons); parsed and schema-checked, an element costs about 2 KB."""
+
+
 def parse_xml(data: bytes, file: PurePosixPath, diags: list[Diagnostic]) -> etree._ElementTree | None:
     """Parse `data`, refusing DTDs and entity declarations (XXE, billion laughs); None after appending CUR403.
 
-    Diagnostics: CUR403.
+    A document of more than MAX_ELEMENTS elements is refused (CUR473) after a streaming count that keeps
+    no tree, so memory stays bounded whatever the document holds.
+    Diagnostics: CUR403, CUR473.
     """
+    elements = _count_elements(data)
+    if elements > MAX_ELEMENTS:
+        diags.append(error("CUR473", f"XML has more than {MAX_ELEMENTS:,} elements and is not read further", file, None,
+                           hint="Split the course into several packages; no LMS imports a manifest this large."))
+        return None
     # Entities are never expanded or fetched, and a document with a DOCTYPE is refused even if it parses.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
@@ -36,6 +49,26 @@ def parse_xml(data: bytes, file: PurePosixPath, diags: list[Diagnostic]) -> etre
                                      "is not allowed", file, _doctype_line(data), hint=_HINT_DTD))
         return None
     return tree
+
+
+def _count_elements(data: bytes) -> int:
+    """Elements in `data` up to MAX_ELEMENTS + 1, each dropped once counted; a syntax error ends the count."""
+    count = 0
+    events = etree.iterparse(io.BytesIO(data), events=("end",), resolve_entities=False, no_network=True,
+                             load_dtd=False, huge_tree=False)
+    try:
+        for _, element in events:
+            count += 1
+            if count > MAX_ELEMENTS:
+                break
+            element.clear()
+            while element.getprevious() is not None:
+                parent = element.getparent()
+                assert parent is not None
+                del parent[0]
+    except etree.XMLSyntaxError:
+        pass  # the real parse below reports it, with the line
+    return count
 
 
 def source_line(element: etree._Element) -> int | None:

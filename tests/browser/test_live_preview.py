@@ -59,7 +59,7 @@ def test_editing_a_lesson_reloads_its_page_and_only_its_page(browser: Any, previ
     other, _ = open_page(browser, preview, "units/U02/index.html")
     assert page.locator("h1").first.inner_text() == "What is a cluster?"
     edit(preview, LESSON_SOURCE, "A cluster is a group", "Freshly edited: a cluster is a group")
-    page.wait_for_function("document.body.innerText.includes('Freshly edited')", timeout=WAIT_MS)
+    page.wait_for_function("() => document.body.innerText.includes('Freshly edited')", timeout=WAIT_MS)
     assert page.evaluate("window.notReloaded") is None
     # the other page has heard of the edit once it kept itself through an update (or it reloaded: no flag)
     other.wait_for_function("!window.notReloaded || document.getElementById('curriculum-preview').dataset.kept",
