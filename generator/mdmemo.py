@@ -1,13 +1,12 @@
-"""Render stage, incremental: a memo of Markdown bodies already rendered, valid while their links resolve alike.
+"""Render stage, incremental: Markdown already rendered, reused while it would come out the same.
 
-Python-Markdown is the costliest step of a build. A body's HTML depends only on its text, the renderer's fixed
-configuration (extensions, the new-tab hint) and what each link and image resolves to; and the sequence of
-resolutions it asks for depends on the text alone. So an entry keeps the HTML with the resolutions made, and is
-used when asking the resolver the same questions now gives the same answers. Asking has the side effects a fresh
-render would have (copying media), in the same order, so the site comes out the same either way.
+`Memo`: texts rendered by `MarkdownRenderer.render` (quiz questions, options, feedback). Their HTML depends only on
+the text, the fixed configuration and what each link and image resolves to; the sequence of resolutions asked
+for depends on the text alone. So an entry keeps the HTML with the resolutions made, and is used when asking the
+resolver the same questions now gives the same answers (asking has the side effects a fresh render would have,
+in the same order). A build sets one per group (`ACTIVE_MEMO`), loaded from and saved to the build cache.
 
-A build sets the memo for the duration of one group (`ACTIVE_MEMO`), loaded from and saved to the build cache;
-the same body in two styles (where links resolve alike) or in a quiz shared by two cartridges renders once.
+`HtmlStore`: the load stage's sanitised HTML of every body, by text, kept between builds.
 """
 
 from __future__ import annotations
