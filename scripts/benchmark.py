@@ -44,7 +44,10 @@ def floor_seconds(root: Path) -> tuple[float, float]:
     """
     import markdown
 
-    from generator.render.markdown import EXTENSIONS
+    try:
+        from generator.load.markdown import EXTENSIONS  # since the sanitiser (issue #17) renders at load
+    except ImportError:
+        from generator.render.markdown import EXTENSIONS  # type: ignore[attr-defined,no-redef]  # older checkouts
 
     lessons = sorted((root / "modules").glob("*/*.md"))
     started, cpu = time.perf_counter(), time.process_time()
