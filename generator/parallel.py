@@ -95,7 +95,9 @@ def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settin
     groups = _groups(plan)
     results: dict[int, list[Output]] = {}
     pages = sum(len(u.lessons) + 1 for group in groups for u in group[0].job.units)
-    if jobs > 1 and len(groups) > 1 and pages >= MIN_PARALLEL_PAGES:
+    # measured on 2 cores: two groups (a programme build) gain nothing from two workers once their start-up
+    # (imports, the curriculum sent over) is paid; more groups (per-unit packages) or more cores do
+    if jobs > 1 and len(groups) > 1 and pages >= MIN_PARALLEL_PAGES and (len(groups) > 2 or jobs > 2):
         try:
             _in_workers(course, groups, settings, jobs, results, done)
         except (BrokenProcessPool, OSError):

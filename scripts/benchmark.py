@@ -7,7 +7,7 @@ deflate zip of the pages, in one process. Every build figure is printed in secon
 - `rebuild`: the same after appending one sentence to one lesson (cached), also as a ratio to `programme`;
 - `per unit`: all five formats, --scope unit, empty cache;
 - ms per lesson (linearity); peak memory: the largest sum over the build process and its workers (PSS, sampled
-  from /proc every 10 ms); CPU time of the build and its workers, as a ratio to the floor's (load-independent).
+  from /proc every 50 ms); CPU time of the build and its workers, as a ratio to the floor's (load-independent).
 Then one cold process: `python -m generator build` of a 100-lesson programme, all formats, no cache.
 Each build runs in a child process, so imports and memory of one do not flatter the next.
 
@@ -65,7 +65,7 @@ def floor_seconds(root: Path) -> tuple[float, float]:
 
 class TreeSampler(threading.Thread):
     """Samples this process and its descendants (pool workers are the forkserver's children, which
-    RUSAGE_CHILDREN never sees) from /proc every 10 ms: the peak of their summed memory (PSS, so pages shared
+    RUSAGE_CHILDREN never sees) from /proc every 50 ms: the peak of their summed memory (PSS, so pages shared
     copy-on-write count once; RSS where PSS is unavailable), and each one's CPU time."""
 
     def __init__(self) -> None:
@@ -77,30 +77,27 @@ class TreeSampler(threading.Thread):
         self.page = os.sysconf("SC_PAGE_SIZE")
 
     def run(self) -> None:
-        while not self.stop.wait(0.01):
+        while not self.stop.wait(0.05):
             self.sample()
 
     def sample(self) -> None:
-        parents: dict[int, int] = {}
-        stats: dict[int, list[str]] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat") as stream:
-                        fields = stream.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                parents[int(entry)] = int(fields[1])
-                stats[int(entry)] = fields
-        tree = {os.getpid()}
-        grew = True
-        while grew:
-            found = {pid for pid, parent in parents.items() if parent in tree} - tree
-            tree |= found
-            grew = bool(found)
+        tree, todo = set(), [os.getpid()]
+        while todo:  # descendants through /proc/PID/task/TID/children: no scan of every process on the machine
+            pid = todo.pop()
+            tree.add(pid)
+            try:
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{tid}/children") as stream:
+                        todo += [int(child) for child in stream.read().split() if int(child) not in tree]
+            except OSError:
+                continue
         rss = 0
         for pid in tree:
-            fields = stats[pid]
+            try:
+                with open(f"/proc/{pid}/stat") as stream:
+                    fields = stream.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
             rss += self._pss(pid) or int(fields[21]) * self.page
             if pid != os.getpid():
                 self.cpu[pid] = (int(fields[11]) + int(fields[12])) / self.tick

@@ -257,7 +257,7 @@ def test_a_script_without_a_main_guard_still_builds_in_one_process(tmp_path: Pat
         "generator.parallel.MIN_PARALLEL_PAGES = 0\n"
         f"root = write_synthetic_curriculum(Path({str(tmp_path / 'src')!r}), 30, lessons_per_unit=10)\n"
         f"result = build_project(root, Path({str(tmp_path / 'out')!r}), ['imscp', 'cc11'], 'programme', None, "
-        "jobs=2)\nprint('built', len(result.packages))\n", encoding="utf-8")
+        "jobs=3)\nprint('built', len(result.packages))\n", encoding="utf-8")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("built 2")
