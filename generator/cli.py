@@ -86,7 +86,9 @@ def init(directory: Path, force: bool) -> None:
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
               help=FORMAT_HELP)
 @click.option("--list-codes", is_flag=True, help="List every diagnostic code with its meaning and exit.")
-def check(root: Path, strict: bool, output_format: str, list_codes: bool) -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Render every Markdown body afresh instead of taking unchanged ones from the build cache.")
+def check(root: Path, strict: bool, output_format: str, list_codes: bool, no_cache: bool) -> None:
     """Check the curriculum sources under ROOT (default: .) without writing anything.
 
     Reports every problem at once, as `file:line:col: error|warning CODE message`, each with a
@@ -104,9 +106,10 @@ def check(root: Path, strict: bool, output_format: str, list_codes: bool) -> Non
         for code, meaning in CODES.items():
             click.echo(f"{code}  {meaning}")
         return
+    from generator.cache import Cache, default_folder
     from generator.checks import check_sources
 
-    diags, files = check_sources(root)
+    diags, files = check_sources(root, None if no_cache else Cache(default_folder()))
     report(diags, strict=strict, output_format=output_format, root=root, cases=cases_for_files(files, diags),
            suite="curriculum check")
 

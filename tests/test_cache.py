@@ -227,11 +227,11 @@ def test_after_editing_one_lesson_only_its_markdown_is_rendered_again(make_proje
     import generator.load.markdown as load_markdown
 
     root = make_project()
-    load_markdown.safe_html.cache_clear()  # each build as in a new process: only the build cache remembers
+    load_markdown.forget_memos()  # each build as in a new process: only the build cache remembers
     build(root, tmp_path / "out", jobs=1)
     lesson = root / "modules/01-basics/02-mapping.md"
     lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
-    load_markdown.safe_html.cache_clear()
+    load_markdown.forget_memos()
     rendered: list[str] = []
     original = load_markdown._render
 

@@ -33,6 +33,18 @@ def test_check_broken_project_exits_1_with_file_line_diagnostics(runner: CliRunn
     assert result.stderr.rstrip().endswith("36 errors, 5 warnings")
 
 
+def test_check_keeps_rendered_bodies_in_the_build_cache_and_no_cache_leaves_it_alone(
+        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CURRICULUM_CACHE", str(cache))
+    fresh = runner.invoke(cli, ["check", str(PROJECTS / "broken"), "--no-cache"])
+    assert not cache.exists()
+    first = runner.invoke(cli, ["check", str(PROJECTS / "broken")])
+    assert any(cache.rglob("*")) and first.exit_code == fresh.exit_code == 1
+    again = runner.invoke(cli, ["check", str(PROJECTS / "broken")])
+    assert fresh.stderr == first.stderr == again.stderr
+
+
 def test_warnings_fail_only_with_strict(runner: CliRunner, make_project: MakeProject) -> None:
     root = make_project({"modules/02-practice/unit.yaml":
                          (PROJECTS / "minimal/modules/02-practice/unit.yaml").read_text().replace("Describe", "Knowing")})

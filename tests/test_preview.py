@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import shutil
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from generator import check_project
 from generator.cli import cli
 from generator.diagnostics import Diagnostic, error, warning
-from generator.load.project import load_project
+from generator.load.project import forget_memos, load_project
 from generator.preview import Preview, PreviewServer, open_preview
 from generator.preview.overlay import diagnostics_block, inject
 from generator.preview.server import site_path
@@ -26,6 +28,9 @@ from generator.synthetic import write_synthetic_curriculum
 from helpers import PROJECTS, MakeProject
 
 Edit = Callable[[Path], list[Path]]
+
+
+MAPPING = "modules/01-basics/02-mapping.md"
 
 
 def _replace(rel: str, old: str, new: str) -> Edit:
@@ -175,6 +180,59 @@ def test_a_project_with_errors_from_the_start_has_no_site_until_fixed(make_proje
     assert preview.site is None and not first.rendered
     shutil.copy(PROJECTS / "minimal/curriculum/programme.yaml", root / "curriculum/programme.yaml")
     assert preview.refresh([root / "curriculum/programme.yaml"]).rendered and preview.site is not None
+
+
+def test_an_edited_lesson_shows_its_new_text_and_its_new_findings(make_project: MakeProject) -> None:
+    root = make_project()
+    preview = Preview(root)
+    preview.refresh()
+    lesson, page = root / MAPPING, "units/U01/U01-L2.html"
+    text = lesson.read_text(encoding="utf-8")
+
+    lesson.write_text(text + "\nFirst edit.\n", encoding="utf-8")
+    assert preview.refresh([lesson]).rendered and preview.site is not None
+    assert b"First edit." in preview.site.files[page]
+
+    before_script = text + "\nFirst edit.\n\n"
+    lesson.write_text(before_script + "<script>window.pwned=1</script>\n", encoding="utf-8")
+    unsafe = preview.refresh([lesson])
+    line = before_script.count("\n") + 1
+    assert not unsafe.rendered and ("CUR246", MAPPING, line) in _findings(unsafe.diagnostics)
+    assert not any(b"pwned" in data for data in preview.site.files.values())
+
+    lesson.write_text(text + "\nSecond edit.\n", encoding="utf-8")
+    fixed = preview.refresh([lesson])
+    assert fixed.rendered and not any(d.is_error for d in fixed.diagnostics)
+    assert b"Second edit." in preview.site.files[page] and b"First edit." not in preview.site.files[page]
+
+
+def test_a_lesson_changed_back_and_forth_never_serves_stale_html(make_project: MakeProject) -> None:
+    """Remembered load results are found by the file's text: same size, same mtime, other words still show."""
+    root = make_project()
+    lesson = root / MAPPING
+    text = lesson.read_text(encoding="utf-8")
+    versions = [text + "\nThe cat sat.\n", text + "\nThe dog sat.\n", text + "\n<b onclick=x()>The cow</b>\n"]
+    expected = []
+    for version in versions:  # each as a new process would render and check it, remembering nothing
+        lesson.write_text(version, encoding="utf-8")
+        forget_memos()
+        expected.append((_full(root).files if "onclick" not in version else None, _findings(check_project(root))))
+    stat = lesson.stat()
+    preview = Preview(root)
+    preview.refresh()
+    for index in [0, 1, 0, 2, 1, 2, 0, 1, 1]:
+        lesson.write_text(versions[index], encoding="utf-8")
+        os.utime(lesson, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        update = preview.refresh([lesson])
+        files, findings = expected[index]
+        assert _findings(update.diagnostics) == findings
+        assert update.rendered == (files is not None)
+        if files is not None:
+            assert preview.site is not None and {path: preview.site.files[path] for path in files} == files
+
+
+def _findings(diags: Iterable[Diagnostic]) -> list[tuple[str, str, int | None]]:
+    return [(d.code, str(d.file), d.line) for d in diags]
 
 
 # --- serving --------------------------------------------------------------------------------------

@@ -17,8 +17,11 @@ from security import BODY_LINE, FRONT, LESSON, PAYLOADS, every_package, project_
 
 from generator import check_project
 from generator.build import PACKAGERS, build_project
+from generator.cache import Cache
+from generator.checks import check_sources
+from generator.load import markdown as load_markdown
 from generator.load.markdown import read_markdown
-from generator.load.project import load_project
+from generator.load.project import forget_memos, load_project
 from generator.load.sanitise import ALLOWED_ATTRIBUTES, ALLOWED_ELEMENTS, sanitise
 from generator.render.html import CONTENT_SECURITY_POLICY, render_site
 from helpers import SHARED, MakeProject
@@ -63,6 +66,27 @@ def test_nothing_of_a_payload_survives_into_any_package_even_past_check(make_pro
             assert b"root:x:0" not in data and "passwd" not in path, f"{package}: {path}"
             if path.endswith(".html"):
                 _assert_inert(data.decode("utf-8"), f"{package}: {path}")
+
+
+@pytest.mark.parametrize("name", sorted(PAYLOADS))
+def test_check_finds_the_same_whether_load_results_are_remembered_or_not(make_project: MakeProject, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch,
+                                                                         name: str) -> None:
+    root = make_project(project_files(PAYLOADS[name][0]))
+    forget_memos()
+    fresh = check_sources(root)
+    assert fresh == check_sources(root)  # this process remembers every file and body it loaded
+    assert fresh == check_sources(root, Cache(tmp_path / "cache"))  # fills the build cache's HTML store
+    forget_memos()
+    rendered: list[str] = []
+
+    def counting(text: str) -> tuple[str, tuple[object, ...]]:
+        rendered.append(text)
+        return load_markdown._render(text)
+
+    monkeypatch.setattr(load_markdown, "_render_memo", counting)
+    assert fresh == check_sources(root, Cache(tmp_path / "cache"))  # a new process: the build cache answers
+    assert not rendered
 
 
 def _assert_inert(html: str, where: str) -> None:

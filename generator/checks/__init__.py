@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from generator.checks.content import check_bodies, check_outcome_wording
 from generator.checks.coverage import check_outcomes_taught_and_assessed, check_skills_developed
@@ -22,7 +22,11 @@ from generator.checks.translations import check_translations
 from generator.checks.validity import check_quiz_validity
 from generator.diagnostics import Diagnostic, sort_key
 from generator.load.project import load_project
+from generator.mdmemo import keeping_html
 from generator.model import Curriculum
+
+if TYPE_CHECKING:
+    from generator.cache import Cache
 
 Check = Callable[[Curriculum], Iterator[Diagnostic]]
 
@@ -56,7 +60,13 @@ def check_project(root: Path) -> list[Diagnostic]:
     return check_sources(root)[0]
 
 
-def check_sources(root: Path) -> tuple[list[Diagnostic], list[PurePosixPath]]:
-    """Like `check_project`, and also the source files that were checked (for per-file reports)."""
-    course, diags = load_project(root)
-    return sorted(diags + run_checks(course), key=sort_key), course.source_files()
+def check_sources(root: Path, cache: Cache | None = None) -> tuple[list[Diagnostic], list[PurePosixPath]]:
+    """Like `check_project`, and also the source files that were checked (for per-file reports).
+
+    With `cache`, bodies whose text is unchanged take their sanitised HTML from the build cache, as `build` does
+    (generator/mdmemo.py), so both judge the same HTML; rendering every body is most of what checking costs.
+    """
+    with keeping_html(cache, root):
+        course, diags = load_project(root)
+        diags += run_checks(course)
+    return sorted(diags, key=sort_key), course.source_files()

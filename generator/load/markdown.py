@@ -59,15 +59,32 @@ def read_markdown(body: str, body_line: int = 1, *, cached: bool = True) -> Docu
 
     A body with a paragraph too dense in markup to render in reasonable time is not rendered at all.
     """
+    if not cached:
+        return _read(body, body_line, _render)
+    return _read_cached(body, body_line) if memo_allowed() else _read(body, body_line, safe_html)
+
+
+def memo_allowed() -> bool:
+    """Whether in-process memos of load results may answer: not while a build's HtmlStore must see every body."""
+    return ACTIVE_HTML_STORE.get() is None
+
+
+@lru_cache(maxsize=8192)
+def _read_cached(body: str, body_line: int) -> Document:
+    # keyed by the whole text: a Document is immutable and depends on nothing else, so the preview's next
+    # refresh and `check` after `load` reuse it instead of parsing the same HTML again
+    return _read(body, body_line, safe_html)
+
+
+def _read(body: str, body_line: int, render: Callable[[str], tuple[str, tuple[Removal, ...]]]) -> Document:
     overloaded = overloaded_block(body)
     if overloaded is not None:
         return Document(body, body_line, overloaded_line=body_line + overloaded - 1)
-    html, removals = safe_html(body) if cached else _render(body)
+    html, removals = render(body)
     refs, headings = _collect(html)
     return Document(body, body_line, html, refs, removals, headings)
 
 
-@lru_cache(maxsize=8192)
 def safe_html(text: str) -> tuple[str, tuple[Removal, ...]]:
     """The sanitised HTML of one Markdown text and what sanitising removed ('' for an overloaded text).
 
@@ -75,7 +92,18 @@ def safe_html(text: str) -> tuple[str, tuple[Removal, ...]]:
     them between runs (generator/mdmemo.py, HtmlStore).
     """
     store = ACTIVE_HTML_STORE.get()
-    return store.html(text, _render) if store is not None else _render(text)
+    return store.html(text, _render_memo) if store is not None else _render_memo(text)
+
+
+def forget_memos() -> None:
+    """Drop this process's memos of rendered bodies (as if in a new process)."""
+    _read_cached.cache_clear()
+    _render_memo.cache_clear()
+
+
+@lru_cache(maxsize=8192)
+def _render_memo(text: str) -> tuple[str, tuple[Removal, ...]]:
+    return _render(text)
 
 
 def _render(text: str) -> tuple[str, tuple[Removal, ...]]:

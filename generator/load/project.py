@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Final, TypeVar
 
@@ -13,7 +14,8 @@ from generator.diagnostics import Diagnostic, error
 from generator.i18n import source_hash
 from generator.load.files import UnsafeFile, read_bytes_safely, resolves_inside
 from generator.load.frontmatter import split_front_matter
-from generator.load.markdown import read_markdown
+from generator.load.markdown import forget_memos as forget_markdown_memos
+from generator.load.markdown import memo_allowed, read_markdown
 from generator.load.yamlsource import Positions, parse_yaml
 from generator.model import (
     CaseStudy,
@@ -189,11 +191,10 @@ def _load_yaml_model(root: Path, rel: PurePosixPath, model: type[M], diags: list
     text = read_source(root, rel, diags)
     if text is None:
         return None, None
-    parsed = parse_yaml(text, rel, diags)
-    if parsed is None:
-        return None, None
-    data, positions = parsed
-    return _validate(model, data, positions, rel, diags), positions
+    parse = _parsed_yaml_model if memo_allowed() else _parsed_yaml_model.__wrapped__
+    (meta, positions), found = parse(rel, model, text)
+    diags.extend(found)
+    return meta, positions
 
 
 def _load_markdown(root: Path, rel: PurePosixPath, model: type[M], diags: list[Diagnostic],
@@ -201,6 +202,45 @@ def _load_markdown(root: Path, rel: PurePosixPath, model: type[M], diags: list[D
     text = read_source(root, rel, diags)
     if text is None:
         return None
+    parse = _parsed_markdown if memo_allowed() else _parsed_markdown.__wrapped__
+    parsed, found = parse(rel, model, text)
+    diags.extend(found)
+    return None if parsed is None else (*parsed, text)
+
+
+# The files are read (with every safety check) on each load; what is made of a file's text is kept, by the whole
+# text, its path and model: it depends on nothing else, and the models and documents are immutable. The preview's
+# refresh after one saved lesson then parses that lesson only. Bounded: every saved version adds an entry.
+MEMO_FILES: Final = 4096
+
+
+def forget_memos() -> None:
+    """Drop what this process remembers of files and bodies it loaded (as if in a new process)."""
+    _parsed_yaml_model.cache_clear()
+    _parsed_markdown.cache_clear()
+    forget_markdown_memos()
+
+
+@lru_cache(maxsize=MEMO_FILES)
+def _parsed_yaml_model(rel: PurePosixPath, model: type[M], text: str,
+                       ) -> tuple[tuple[M | None, Positions | None], tuple[Diagnostic, ...]]:
+    diags: list[Diagnostic] = []
+    parsed = parse_yaml(text, rel, diags)
+    if parsed is None:
+        return (None, None), tuple(diags)
+    data, positions = parsed
+    return (_validate(model, data, positions, rel, diags), positions), tuple(diags)
+
+
+@lru_cache(maxsize=MEMO_FILES)
+def _parsed_markdown(rel: PurePosixPath, model: type[M], text: str,
+                     ) -> tuple[tuple[M, Positions, Document] | None, tuple[Diagnostic, ...]]:
+    diags: list[Diagnostic] = []
+    return _parse_markdown(rel, model, text, diags), tuple(diags)
+
+
+def _parse_markdown(rel: PurePosixPath, model: type[M], text: str, diags: list[Diagnostic],
+                    ) -> tuple[M, Positions, Document] | None:
     split = split_front_matter(text)
     if split is None:
         diags.append(error("CUR107", f"'{rel}' has no YAML front matter", rel, 1,
@@ -213,7 +253,7 @@ def _load_markdown(root: Path, rel: PurePosixPath, model: type[M], diags: list[D
     meta = _validate(model, data, positions, rel, diags)
     if meta is None:
         return None
-    return meta, positions, read_markdown(split.body, split.body_line), text
+    return meta, positions, read_markdown(split.body, split.body_line)
 
 
 def _validate(model: type[M], data: object, positions: Positions, rel: PurePosixPath,

@@ -25,6 +25,9 @@ OnUpdate = Callable[[Update], None]
 _KEEP_ALIVE_SECONDS: Final = 15.0
 _HISTORY: Final = 64
 """Updates remembered for pages that reconnect; a page older than that reloads whatever changed."""
+_STEP_MS: Final = 20
+"""A change is handed on once the sources stay quiet this long (an editor's save is a burst of events well
+within it); a refresh costs a few hundredths of a second, so a later straggler only costs one more."""
 _WATCH_TICK_MS: Final = 500
 """How often the watcher wakes without changes, to notice source folders that appear or vanish."""
 
@@ -282,7 +285,7 @@ class PreviewServer:
                 continue  # a folder vanished while the watch started; look again
 
     def _watch_folders(self, folders: frozenset[Path], on_update: OnUpdate | None) -> None:
-        for changes in watchfiles.watch(*sorted(folders), stop_event=self._stop, step=50, rust_timeout=_WATCH_TICK_MS,
+        for changes in watchfiles.watch(*sorted(folders), stop_event=self._stop, step=_STEP_MS, rust_timeout=_WATCH_TICK_MS,
                                         yield_on_timeout=True, raise_interrupt=False):
             self.watching.set()
             now = self._source_folders()
