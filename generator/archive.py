@@ -31,9 +31,22 @@ def source_date_epoch() -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def archive_time(epoch: int | None) -> int:
+    """The one time every archive member carries: SOURCE_DATE_EPOCH if given, never before zip's 1980."""
+    return max(epoch or 0, ZIP_EPOCH_MIN)
+
+
+def ordered_entries(entries: Iterable[ZipEntry], first: str = "imsmanifest.xml") -> list[ZipEntry]:
+    """`first` leading (LMSs read the manifest from the first bytes), then sorted by name; duplicates refused."""
+    ordered = sorted(entries, key=lambda e: (e.name != first, e.name))
+    names = [e.name for e in ordered]
+    if len(names) != len(set(names)):
+        raise ValueError(f"duplicate archive entries: {sorted({n for n in names if names.count(n) > 1})}")
+    return ordered
+
+
 def zip_info(name: str, epoch: int | None) -> zipfile.ZipInfo:
-    stamp = max(epoch or 0, ZIP_EPOCH_MIN)
-    info = zipfile.ZipInfo(name, date_time=time.gmtime(stamp)[:6])
+    info = zipfile.ZipInfo(name, date_time=time.gmtime(archive_time(epoch))[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3  # unix, so external_attr means the same everywhere
     info.external_attr = 0o644 << 16
@@ -42,10 +55,7 @@ def zip_info(name: str, epoch: int | None) -> zipfile.ZipInfo:
 
 def build_zip(entries: Iterable[ZipEntry], epoch: int | None = None) -> bytes:
     """Zip `entries`: imsmanifest.xml first (some LMSs read it from the first bytes), then sorted by name."""
-    ordered = sorted(entries, key=lambda e: (e.name != "imsmanifest.xml", e.name))
-    names = [e.name for e in ordered]
-    if len(names) != len(set(names)):
-        raise ValueError(f"duplicate zip entries: {sorted({n for n in names if names.count(n) > 1})}")
+    ordered = ordered_entries(entries)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for entry in ordered:
@@ -60,16 +70,13 @@ def build_tar_gz(entries: Iterable[ZipEntry], epoch: int | None = None, first: s
     Every member gets the same time, owner 0:0 and mode 0644; the gzip header carries no name and time 0,
     so the bytes depend on the entries alone.
     """
-    ordered = sorted(entries, key=lambda e: (e.name != first, e.name))
-    names = [e.name for e in ordered]
-    if len(names) != len(set(names)):
-        raise ValueError(f"duplicate archive entries: {sorted({n for n in names if names.count(n) > 1})}")
+    ordered = ordered_entries(entries, first)
     tar_bytes = io.BytesIO()
     with tarfile.open(fileobj=tar_bytes, mode="w", format=tarfile.USTAR_FORMAT) as archive:
         for entry in ordered:
             info = tarfile.TarInfo(entry.name)
             info.size = len(entry.data)
-            info.mtime = max(epoch or 0, ZIP_EPOCH_MIN)
+            info.mtime = archive_time(epoch)
             info.mode = 0o644
             info.uid = info.gid = 0
             info.uname = info.gname = ""

@@ -16,7 +16,7 @@ from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Final
 
-from generator.archive import ZIP_EPOCH_MIN, ZipEntry
+from generator.archive import ZipEntry, archive_time, ordered_entries
 
 LEVEL: Final = 9
 _VERSION: Final = 20  # deflate needs zip 2.0
@@ -59,10 +59,7 @@ def deflate(data: bytes, store: DeflateStore | None = None) -> Deflated:
 
 def assemble_zip(entries: Iterable[ZipEntry], epoch: int | None = None, store: DeflateStore | None = None) -> bytes:
     """The same bytes as `archive.build_zip(entries, epoch)`, deflating only what `store` does not hold."""
-    ordered = sorted(entries, key=lambda e: (e.name != "imsmanifest.xml", e.name))
-    names = [e.name for e in ordered]
-    if len(names) != len(set(names)):
-        raise ValueError(f"duplicate zip entries: {sorted({n for n in names if names.count(n) > 1})}")
+    ordered = ordered_entries(entries)
     dostime, dosdate = _dos_stamp(epoch)
     body: list[bytes] = []
     central: list[bytes] = []
@@ -90,5 +87,5 @@ def _encoded_name(name: str) -> tuple[bytes, int]:
 
 
 def _dos_stamp(epoch: int | None) -> tuple[int, int]:
-    year, month, day, hour, minute, second = time.gmtime(max(epoch or 0, ZIP_EPOCH_MIN))[:6]
+    year, month, day, hour, minute, second = time.gmtime(archive_time(epoch))[:6]
     return hour << 11 | minute << 5 | second // 2, (year - 1980) << 9 | month << 5 | day
