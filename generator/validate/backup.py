@@ -24,6 +24,7 @@ from typing import Final
 from lxml import etree
 
 from generator.diagnostics import Diagnostic, error
+from generator.validate.entries import unsafe_path_reason
 from generator.validate.safexml import parse_xml, source_line
 
 MANIFEST: Final = "moodle_backup.xml"
@@ -149,14 +150,7 @@ def _unsafe(member: tarfile.TarInfo) -> str | None:
         return f"is a link (to '{member.linkname}')"
     if not (member.isfile() or member.isdir()):
         return "is not a regular file or folder (device, FIFO or other special entry)"
-    name = member.name
-    if "\\" in name:
-        return "contains a backslash"
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        return "is an absolute path"
-    if ".." in name.split("/"):
-        return "contains a '..' segment (path escape)"
-    return None
+    return unsafe_path_reason(member.name)
 
 
 class _Checker:

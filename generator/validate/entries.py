@@ -89,7 +89,7 @@ def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic])
             diags.append(error("CUR409", f"entry '{name}' appears {times} times in the zip", _at(label, name),
                                hint="Keep one entry per path: tools disagree about which copy they extract."))
     for info in infos:
-        reason = _unsafe_reason(info.filename)
+        reason = unsafe_path_reason(info.filename)
         if reason:
             diags.append(error("CUR409", f"entry name '{info.filename}' {reason}", PurePosixPath(label),
                                hint="Store paths relative to the package root with '/' separators; extracting "
@@ -173,7 +173,8 @@ def _special_kind(info: zipfile.ZipInfo) -> str | None:
     return "a socket" if stat.S_ISSOCK(mode) else "of an unknown file type"
 
 
-def _unsafe_reason(name: str) -> str | None:
+def unsafe_path_reason(name: str) -> str | None:
+    """Why an archive member's path could write outside the folder it is extracted into, or None."""
     if "\\" in name:
         return "contains a backslash"
     if name.startswith("/"):
@@ -181,7 +182,7 @@ def _unsafe_reason(name: str) -> str | None:
     if _DRIVE.match(name):
         return "starts with a drive letter"
     if ".." in name.split("/"):
-        return "contains a '..' segment (zip slip)"
+        return "contains a '..' segment (path escape)"
     return None
 
 
