@@ -312,9 +312,10 @@ def validate(packages: tuple[Path, ...], schemas: Path | None, no_xsd: bool, lms
         sys.exit(1 if errors else 0)
     for r in reports:
         errors, warnings = count(r.diagnostics)
-        refused = sorted({d.code for d in r.diagnostics if d.is_error and d.code in LMS_CODES})
-        state = "INVALID" if errors > len([d for d in r.diagnostics if d.is_error and d.code in refused]) else (
-            f"valid, but refused on import ({' '.join(refused)})" if refused else "valid")
+        lms_errors = [d.code for d in r.diagnostics if d.is_error and d.code in LMS_CODES]
+        refused = " ".join(sorted(set(lms_errors)))
+        state = "INVALID" if errors > len(lms_errors) else (
+            f"valid, but refused on import ({refused})" if refused else "valid")
         state += "" if r.xsd_checked else " (XSD not checked)"
         click.echo(f"{r.path}: {state}  {r.version or 'unknown format'}, {r.resources} resources, "
                    f"{errors} errors, {warnings} warnings", err=True)
