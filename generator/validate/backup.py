@@ -13,7 +13,6 @@ import gzip
 import hashlib
 import io
 import re
-import stat
 import tarfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -24,6 +23,7 @@ from typing import Final
 from lxml import etree
 
 from generator.diagnostics import Diagnostic, error
+from generator.load.files import UnsafeFile, open_regular
 from generator.validate.entries import unsafe_path_reason
 from generator.validate.safexml import parse_xml, source_line
 
@@ -59,12 +59,10 @@ def is_backup(source: Path | bytes) -> bool:
     if isinstance(source, bytes):
         return source[:2] == GZIP_MAGIC
     try:
-        if not stat.S_ISREG(source.stat().st_mode):
-            return False  # a FIFO or device would block the read; the zip checks report it
-        with source.open("rb") as stream:
+        with open_regular(source) as stream:
             return stream.read(2) == GZIP_MAGIC
-    except OSError:
-        return False
+    except (UnsafeFile, OSError):
+        return False  # a FIFO or device would block the read; the zip checks report it (CUR471)
 
 
 def check_backup(source: Path | bytes, label: str, diags: list[Diagnostic]) -> BackupFindings | None:
@@ -110,7 +108,7 @@ def _read_members(source: Path | bytes, label: str, diags: list[Diagnostic]) -> 
     members: dict[str, bytes] = {}
     total = 0
     try:
-        stream = io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+        stream = io.BytesIO(source) if isinstance(source, bytes) else open_regular(source, label)
         with stream, tarfile.open(fileobj=stream, mode="r:gz") as archive:
             for count, member in enumerate(archive, start=1):
                 if count > MAX_MEMBERS:
@@ -138,6 +136,9 @@ def _read_members(source: Path | bytes, label: str, diags: list[Diagnostic]) -> 
                 extracted = archive.extractfile(member)
                 if extracted is not None:
                     members[name] = extracted.read(member.size)
+    except UnsafeFile as exc:  # swapped for a FIFO or device after it was sniffed
+        diags.append(error("CUR471", exc.message, package, hint="Pass the package file itself."))
+        return None
     except _DAMAGED as exc:
         diags.append(error("CUR450", f"'{label}' is not a readable gzip-compressed tar (Moodle backup): {exc}", package,
                            hint="Rebuild the backup, or pack the backup folder with tar -czf course.mbz -C folder ."))
