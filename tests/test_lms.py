@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from generator.archive import ZipEntry, build_tar_gz
 from generator.build import PACKAGERS, build_project
 from generator.cli import cli
 from generator.diagnostics import CODES
@@ -135,20 +135,9 @@ CASES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 }
 
 
-def tar_gz_bytes(files: dict[str, str]) -> bytes:
-    """A Moodle backup's container: a gzip-compressed tar."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, content in files.items():
-            data = content.encode("utf-8")
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def codes_for(files: dict[str, str], lms: str) -> list[str]:
-    package = tar_gz_bytes(files) if "moodle_backup.xml" in files else zip_bytes(files)
+    package = (build_tar_gz([ZipEntry(n, c.encode()) for n, c in files.items()]) if "moodle_backup.xml" in files
+               else zip_bytes(files))
     return [f.rule.code for f in check_lms(package, "pkg", [lms])]
 
 
