@@ -15,6 +15,7 @@ from generator.preview import PreviewServer, open_preview
 from helpers import PROJECTS
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
 WAIT_MS = 5000
 """Bound for every wait on the page: an edit shows well under a second, so this only absorbs a slow machine."""
 LESSON = "units/U01/U01-L1.html"
@@ -59,11 +60,10 @@ def test_editing_a_lesson_reloads_its_page_and_only_its_page(browser: Any, previ
     other, _ = open_page(browser, preview, "units/U02/index.html")
     assert page.locator("h1").first.inner_text() == "What is a cluster?"
     edit(preview, LESSON_SOURCE, "A cluster is a group", "Freshly edited: a cluster is a group")
-    page.wait_for_function("() => document.body.innerText.includes('Freshly edited')", timeout=WAIT_MS)
+    expect(page.locator("body")).to_contain_text("Freshly edited", timeout=WAIT_MS)
     assert page.evaluate("window.notReloaded") is None
-    # the other page has heard of the edit once it kept itself through an update (or it reloaded: no flag)
-    other.wait_for_function("!window.notReloaded || document.getElementById('curriculum-preview').dataset.kept",
-                            timeout=WAIT_MS)
+    # the other page has heard of the edit once it kept itself through an update
+    other.locator("#curriculum-preview[data-kept]").wait_for(state="attached", timeout=WAIT_MS)
     assert other.evaluate("window.notReloaded") is True
     assert errors == []
     page.close()

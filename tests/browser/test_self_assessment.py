@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ def test_rate_see_gaps_download_and_compare(browser: Any, lms: tuple[str, Path],
 
     rate_everything(page, 3)
     page.set_input_files("input[data-import]", str(saved))
-    page.wait_for_function("document.getElementById('profile-status').textContent.startsWith('Compared with')")
+    expect(page.locator("#profile-status")).to_have_text(re.compile(r"^Compared with"))
     row = page.locator("#first-field-result table tbody tr").first.locator("td").all_inner_texts()
     assert row == ["3", "1", "3", "0"]  # you now, earlier, target, gap
     assert page.locator(".radar__series--earlier").count() == 10
@@ -120,7 +121,7 @@ def test_the_page_and_curriculum_profile_agree_on_gaps_and_units(browser: Any, l
     python = analyse(course, parsed)
     page = browser.new_page()
     page.goto(f"{url}/pkg/self-assessment.html")
-    page.wait_for_function("window.CurriculumProfile !== undefined")
+    page.locator("#self-assessment[data-ready]").wait_for(state="attached")  # its script has run
     js = page.evaluate("state => { const r = window.CurriculumProfile.analyse(state); return {"
                        "gaps: r.gaps.map(g => [g.id, g.weighted]), units: r.units.map(u => [u.unit.code, u.value])}; }",
                        state)
