@@ -33,13 +33,13 @@ from generator.parallel import (
     Planned,
     Settings,
     build_packages,
-    default_jobs,
     findings_of,
     lms_findings,
     render_cached,
 )
 from generator.render.site import Site
 from generator.validate import PackageReport, find_schemas, not_validated, validate_bytes
+from generator.workers import default_jobs
 
 PACKAGERS: Final[dict[str, Packager]] = {p.name: p for p in (
     Scorm12(), Scorm2004(), CommonCartridge11(), CommonCartridge13(), ImsContentPackage(), MoodleBackup())}
@@ -137,8 +137,9 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
     Diagnostics: everything `check` reports, CUR301-CUR304, CUR310, and CUR4xx from validation.
     """
     store = Cache(default_folder()) if cache else None
-    with keeping_html(store, root):
-        course, diags = load_project(root)
+    jobs = default_jobs() if jobs is None else jobs
+    with keeping_html(store, root, in_memory=jobs > 1):
+        course, diags = load_project(root, jobs)
         diags += run_checks(course)
     unknown = sorted(set(unit_codes) - {u.code for u in course.units})
     diags += [error("CUR303", f"--unit {code}: no unit has that code", None,
@@ -178,7 +179,7 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
         if progress:
             progress(finished, total, name)
 
-    outputs = build_packages(course, plan, settings, default_jobs() if jobs is None else jobs, done)
+    outputs = build_packages(course, plan, settings, jobs, done)
     for planned, output in zip(plan, outputs, strict=True):
         diags += [d for d in output.refused if d not in diags]  # once per rendering, not once per package
         if output.refused:

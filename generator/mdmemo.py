@@ -98,14 +98,15 @@ class HtmlStore:
     costs as much as the rest of a rebuild; a body whose text is unchanged takes its HTML from here.
     """
 
-    def __init__(self, cache: Cache, slot: str, salt: str) -> None:
+    def __init__(self, cache: Cache | None, slot: str, salt: str) -> None:
+        """With `cache` None the store lives in memory for one build (parallel loading fills it)."""
         self.cache, self.slot, self.salt = cache, slot, salt
         self.entries: dict[str, tuple[str, list[list[Any]]]] = {}
         self.used: set[str] = set()
         self.added = False
         from generator.cache import unpack
 
-        payload = cache.get(HTML_KIND, slot)
+        payload = cache.get(HTML_KIND, slot) if cache is not None else None
         if payload is not None:
             try:
                 header, blobs = unpack(payload)
@@ -114,6 +115,12 @@ class HtmlStore:
                                 for (key, rows), blob in zip(header, blobs, strict=True)}
             except (ValueError, AssertionError, TypeError, UnicodeDecodeError):
                 self.entries = {}
+
+    def merge(self, entries: dict[str, tuple[str, list[list[Any]]]], used: set[str]) -> None:
+        """Take what a worker process rendered and used (generator/load/parallel.py)."""
+        self.entries.update(entries)
+        self.used |= used
+        self.added = self.added or bool(entries)
 
     def html(self, text: str, render: Callable[[str], tuple[str, tuple[Removal, ...]]]) -> tuple[str, tuple[Removal, ...]]:
         from generator.cache import digest
@@ -128,18 +135,22 @@ class HtmlStore:
             except TypeError:
                 pass
         html, removals = render(text)
-        self.entries[key] = (html, [[r.kind, r.element, r.attribute, r.value, r.occurrence] for r in removals])
+        self.entries[key] = (html, [_removal_row(r) for r in removals])
         self.added = True
         return html, removals
 
     def save(self) -> None:
         from generator.cache import pack
 
-        if not self.added and self.used == set(self.entries):
+        if self.cache is None or (not self.added and self.used == set(self.entries)):
             return
         kept = sorted(k for k in self.used if k in self.entries)
         self.cache.put(HTML_KIND, self.slot, pack([[k, self.entries[k][1]] for k in kept],
                                                   [self.entries[k][0].encode("utf-8") for k in kept]))
+
+
+def _removal_row(removal: Removal) -> list[Any]:
+    return [removal.kind, removal.element, removal.attribute, removal.value, removal.occurrence]
 
 
 HTML_KIND = "html"
@@ -147,11 +158,15 @@ ACTIVE_HTML_STORE: ContextVar[HtmlStore | None] = ContextVar("html_store", defau
 
 
 @contextmanager
-def keeping_html(cache: Cache | None, root: Path) -> Iterator[None]:
-    """Within this block, the load stage takes unchanged bodies' HTML from `cache` and stores the new ones."""
+def keeping_html(cache: Cache | None, root: Path, *, in_memory: bool = False) -> Iterator[None]:
+    """Within this block, the load stage takes unchanged bodies' HTML from `cache` and stores the new ones.
+
+    Without a cache, `in_memory` still sets a store for this block alone (for the load stage's workers to fill).
+    """
     from generator.cache import compiler_digest, digest
 
-    store = HtmlStore(cache, digest(str(root.resolve())), compiler_digest()) if cache is not None else None
+    wanted = cache is not None or in_memory
+    store = HtmlStore(cache, digest(str(root.resolve())), compiler_digest()) if wanted else None
     token = ACTIVE_HTML_STORE.set(store)
     try:
         yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -237,6 +238,18 @@ class Question(SourceModel):
     shuffle: bool = True
     """`single` and `multiple`: `false` pins the options in the order written (e.g. for "all of the above");
     otherwise packages show them in a stable order derived from the question id."""
+
+    def markdown_fields(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """(YAML path within the question, text) of every Markdown string the question holds."""
+        yield ("text",), self.text
+        for i, option in enumerate(self.options):
+            yield ("options", i, "text"), option.text
+            yield ("options", i, "feedback"), option.feedback
+        for i, pair in enumerate(self.pairs):
+            yield ("pairs", i, "left"), pair.left
+            yield ("pairs", i, "right"), pair.right
+        for name in ("correct", "incorrect", "general"):
+            yield ("feedback", name), getattr(self.feedback, name)
 
 
 class Quiz(SourceModel):

@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import hashlib
 import multiprocessing
-import os
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -37,11 +36,14 @@ from generator.render.site import Site
 from generator.rendercache import KIND as UNITS
 from generator.rendercache import CachingRenderer, render_site_cached
 from generator.validate import PackageReport, validate_bytes
+from generator.workers import fork_context
 from generator.zipwriter import Deflated, assemble_zip
 
 MIN_PARALLEL_PAGES: Final = 600
-"""Below this many pages to render (over all groups), starting worker processes costs more than it saves: a
+"""Below this many pages to render (over all groups), starting forkserver workers costs more than it saves: a
 100-lesson programme (2 groups of about 105 pages) builds faster in one process (measured on 2 cores)."""
+MIN_FORKED_PAGES: Final = 150
+"""The same for forked workers, which cost a few milliseconds each (measured on 2 cores)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,19 +87,12 @@ class Settings:
 Progress = Callable[[str], None]
 
 
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settings, jobs: int,
                    done: Progress | None = None) -> list[Output]:
     """Render, package and validate every planned package; outputs in plan order."""
     groups = _groups(plan)
     results: dict[int, list[Output]] = {}
-    pages = sum(len(u.lessons) + 1 for group in groups for u in group[0].job.units)
-    # measured on 2 cores: two groups (a programme build) gain nothing from two workers once their start-up
-    # (imports, the curriculum sent over) is paid; more groups (per-unit packages) or more cores do
-    if jobs > 1 and len(groups) > 1 and pages >= MIN_PARALLEL_PAGES and (len(groups) > 2 or jobs > 2):
+    if _worth_workers(groups, jobs):
         try:
             _in_workers(course, groups, settings, jobs, results, done)
         except (BrokenProcessPool, OSError):
@@ -111,17 +106,24 @@ def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settin
     return [by_name[p.name] for p in plan]
 
 
+def _worth_workers(groups: list[list[Planned]], jobs: int) -> bool:
+    if jobs < 2 or len(groups) < 2:
+        return False
+    pages = sum(len(u.lessons) + 1 for group in groups for u in group[0].job.units)
+    if fork_context() is not None:
+        return pages >= MIN_FORKED_PAGES
+    # measured on 2 cores: two groups (a programme build) gain nothing from two forkserver workers once their
+    # start-up (imports, the curriculum sent over) is paid; more groups (per-unit packages) or more cores do
+    return pages >= MIN_PARALLEL_PAGES and (len(groups) > 2 or jobs > 2)
+
+
 def _in_workers(course: Curriculum, groups: list[list[Planned]], settings: Settings, jobs: int,
                 results: dict[int, list[Output]], done: Progress | None) -> None:
     with contextlib.ExitStack() as stack:
         if settings.cache is None and jobs > len(groups):  # workers then hand units over through a private cache
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="curriculum-build-"))
             settings = dataclasses.replace(settings, cache=Path(folder))
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.parallel"])
-        pool = stack.enter_context(ProcessPoolExecutor(
-            jobs, mp_context=context, initializer=_init_worker,
-            initargs=(pickle.dumps(course, protocol=pickle.HIGHEST_PROTOCOL),)))
+        pool = stack.enter_context(_pool(course, jobs, settings.lang))
         if jobs > len(groups):
             # more workers than groups: first render the units no cache entry holds on every worker, so that
             # each group then takes its units from the cache (on 2 cores this costs more than it gains)
@@ -137,6 +139,38 @@ def _in_workers(course: Curriculum, groups: list[list[Planned]], settings: Setti
                 index = pending.pop(future)
                 results[index] = future.result()
                 _report(results[index], done)
+
+
+@contextlib.contextmanager
+def _pool(course: Curriculum, jobs: int, lang: str | None) -> Iterator[ProcessPoolExecutor]:
+    """Forked workers that inherit the curriculum where forking is safe (generator/workers.py), else forkserver
+    workers that each receive it pickled."""
+    global _COURSE
+    forked = fork_context()
+    if forked is not None:
+        _compile_templates(course, lang)
+        _COURSE = course
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=forked) as pool:
+                yield pool
+        finally:
+            _COURSE = None
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["generator.parallel"])
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(pickle.dumps(course, protocol=pickle.HIGHEST_PROTOCOL),)) as pool:
+        yield pool
+
+
+def _compile_templates(course: Curriculum, lang: str | None) -> None:
+    """Compile the page templates here, once, rather than in every forked worker."""
+    from generator.render.html import make_env
+
+    assert course.programme is not None
+    env = make_env(lang or course.programme.languages[0])
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
 
 
 RenderItem = tuple[str, str | None, tuple[str, ...], str]

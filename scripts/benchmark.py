@@ -64,12 +64,13 @@ def floor_seconds(root: Path) -> tuple[float, float]:
 
 
 class TreeSampler(threading.Thread):
-    """Samples this process and its descendants (pool workers are the forkserver's children, which
-    RUSAGE_CHILDREN never sees) from /proc every 50 ms: the peak of their summed memory (PSS, so pages shared
+    """Samples a build process and its descendants from /proc every 50 ms, from outside (a thread in the build
+    process itself would keep it from forking its workers): the peak of their summed memory (PSS, so pages shared
     copy-on-write count once; RSS where PSS is unavailable), and each one's CPU time."""
 
-    def __init__(self) -> None:
+    def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
+        self.pid = pid
         self.stop = threading.Event()
         self.peak_rss = 0
         self.cpu: dict[int, float] = {}
@@ -81,7 +82,7 @@ class TreeSampler(threading.Thread):
             self.sample()
 
     def sample(self) -> None:
-        tree, todo = set(), [os.getpid()]
+        tree, todo = set(), [self.pid]
         while todo:  # descendants through /proc/PID/task/TID/children: no scan of every process on the machine
             pid = todo.pop()
             tree.add(pid)
@@ -99,13 +100,13 @@ class TreeSampler(threading.Thread):
             except OSError:
                 continue
             rss += self._pss(pid) or int(fields[21]) * self.page
-            if pid != os.getpid():
+            if pid != self.pid:
                 self.cpu[pid] = (int(fields[11]) + int(fields[12])) / self.tick
         self.peak_rss = max(self.peak_rss, rss)
 
     @staticmethod
     def _pss(pid: int) -> int | None:
-        """Proportional set size: pages the workers share with the forkserver count once, not once per process."""
+        """Proportional set size: pages the workers share with the build process count once, not once per process."""
         try:
             with open(f"/proc/{pid}/smaps_rollup") as stream:
                 for line in stream:
@@ -117,7 +118,7 @@ class TreeSampler(threading.Thread):
 
 
 def child(args: argparse.Namespace) -> int:
-    """Run one build in this (child) process and print seconds and peak memory as JSON."""
+    """Run one build in this (child) process and print seconds, CPU time and peak RSS as JSON."""
     from generator.build import build_project
     from generator.validate import locate_schemas
 
@@ -125,34 +126,44 @@ def child(args: argparse.Namespace) -> int:
     parameters = inspect.signature(build_project).parameters
     if "jobs" in parameters:
         options["jobs"] = args.jobs
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_before = before.ru_utime + before.ru_stime
-    sampler = TreeSampler()
-    sampler.start()
+    before = _cpu()
     started = time.perf_counter()
     result = build_project(Path(args.root), Path(args.out), args.formats.split(","), args.scope, locate_schemas(args.schemas),
                            **options)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
-    sampler.stop.set()
-    sampler.join()
     if not result.ok:
         print(json.dumps({"error": [str(d) for d in result.diagnostics[:3]]}))
         return 1
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = own.ru_utime + own.ru_stime - cpu_before + sum(sampler.cpu.values())
-    peak = max(sampler.peak_rss / 2**20, own.ru_maxrss / 1024)
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mib": peak, "packages": len(result.packages)}))
+    own, workers = (after - start for after, start in zip(_cpu(), before, strict=True))
+    print(json.dumps({"seconds": seconds, "cpu": own, "workers_cpu": workers,
+                      "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "packages": len(result.packages)}))
     return 0
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of its children that ended (forked workers)."""
+    own, ended = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, ended.ru_utime + ended.ru_stime
 
 
 def run_child(root: Path, out: Path, scope: str, args: argparse.Namespace, cache: Path) -> dict[str, float]:
     env = {**os.environ, "CURRICULUM_CACHE": str(cache), **_code_env(args)}
     command = [sys.executable, __file__, "--child", "--root", str(root), "--out", str(out), "--scope", scope,
                "--jobs", str(args.jobs), "--formats", args.formats] + (["--schemas", str(args.schemas)] if args.schemas else [])
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"build failed: {done.stdout}{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = TreeSampler(process.pid)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    sampler.stop.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"build failed: {stdout}{stderr}")
+    figures: dict[str, float] = json.loads(stdout.strip().splitlines()[-1])
+    # forked workers are the build's children (counted when they end); forkserver workers are not: sampled
+    figures["cpu"] += max(figures.pop("workers_cpu"), sum(sampler.cpu.values()))
+    figures["peak_mib"] = max(figures["peak_mib"], sampler.peak_rss / 2**20)
+    return figures
 
 
 def _code_env(args: argparse.Namespace) -> dict[str, str]:

@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 
 import generator.cache
+import generator.load.parallel
 import generator.parallel
 from generator.archive import ZipEntry, build_zip
 from generator.build import PACKAGERS, build_project
@@ -48,12 +49,73 @@ def test_the_zip_writer_gives_the_bytes_of_build_zip() -> None:
         assert assemble_zip(entries, epoch, {}) == build_zip(entries, epoch)
 
 
-def test_parallel_and_sequential_builds_give_identical_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def workers_for_any_size(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Worker processes even for a small test project; returns how pools were started, to prove they were."""
+    monkeypatch.setattr(generator.parallel, "MIN_PARALLEL_PAGES", 0)
+    monkeypatch.setattr(generator.parallel, "MIN_FORKED_PAGES", 0)
+    monkeypatch.setattr(generator.load.parallel, "MIN_PARALLEL_BYTES", 0)
+    started: list[str] = []
+    for module in (generator.parallel, generator.load.parallel):
+        original = module.ProcessPoolExecutor
+
+        def recording(*args: object, original: type = original, name: str = module.__name__,
+                      **kwargs: object) -> object:
+            started.append(f"{name}:{kwargs['mp_context'].get_start_method()}")  # type: ignore[attr-defined]
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, "ProcessPoolExecutor", recording)
+    return started
+
+
+def test_parallel_and_sequential_builds_give_identical_bytes(tmp_path: Path, workers_for_any_size: list[str]) -> None:
     root = write_synthetic_curriculum(tmp_path / "src", 45, lessons_per_unit=15)
-    monkeypatch.setattr(generator.parallel, "MIN_PARALLEL_PAGES", 0)  # so few pages would otherwise stay in-process
     for scope in ("unit", "programme"):
         parallel = build(root, tmp_path / f"parallel-{scope}", scope, jobs=3, cache=False)
         assert parallel == build(root, tmp_path / f"sequential-{scope}", scope, jobs=1, cache=False)
+    assert "generator.load.parallel:fork" in workers_for_any_size
+    assert "generator.parallel:fork" in workers_for_any_size
+
+
+def test_where_forking_is_unsafe_the_forkserver_builds_the_same_bytes(tmp_path: Path, workers_for_any_size: list[str],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_synthetic_curriculum(tmp_path / "src", 30, lessons_per_unit=10)
+    monkeypatch.setattr(generator.parallel, "fork_context", lambda: None)  # as with threads running, or not Linux
+    monkeypatch.setattr(generator.load.parallel, "fork_context", lambda: None)
+    parallel = build(root, tmp_path / "parallel", "unit", jobs=3, cache=False)
+    assert parallel == build(root, tmp_path / "sequential", "unit", jobs=1, cache=False)
+    assert workers_for_any_size == ["generator.parallel:forkserver"]
+
+
+def test_loading_on_every_core_gives_the_model_and_diagnostics_of_one_process(tmp_path: Path,
+                                                                              workers_for_any_size: list[str]) -> None:
+    root = write_synthetic_curriculum(tmp_path / "src", 40, lessons_per_unit=8)
+    broken = next((root / "modules").glob("03-*/02-*.md"))
+    broken.write_text("no front matter here\n", encoding="utf-8")
+    (root / "modules/99-stray").mkdir()
+    (next((root / "modules").glob("02-*")) / "quiz.yaml").write_text("questions: [", encoding="utf-8")
+    one, one_diags = load_project(root)
+    many, many_diags = load_project(root, jobs=3)
+    assert workers_for_any_size == ["generator.load.parallel:fork"]
+    assert {d.code for d in one_diags} >= {"CUR107", "CUR112"}
+    assert many_diags == one_diags
+    assert many == one
+
+
+def test_bodies_rendered_by_workers_are_kept_for_the_next_build(tmp_path: Path, workers_for_any_size: list[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.load.markdown as load_markdown
+
+    root = write_synthetic_curriculum(tmp_path / "src", 30, lessons_per_unit=10)
+    load_markdown.forget_memos()
+    first = build(root, tmp_path / "out", "programme", jobs=2)
+    assert "generator.load.parallel:fork" in workers_for_any_size
+    load_markdown.forget_memos()
+    rendered: list[str] = []
+    original = load_markdown._render
+    monkeypatch.setattr(load_markdown, "_render", lambda text: rendered.append(text) or original(text))
+    assert build(root, tmp_path / "out", "programme", jobs=1) == first
+    assert rendered == []  # lessons and quiz texts alike came from the cache the workers filled
 
 
 def test_a_cache_hit_gives_the_bytes_of_a_clean_build_and_rewrites_nothing(make_project: MakeProject,

@@ -98,25 +98,12 @@ def _check_type(question: Question, file, line: int | None) -> Iterator[Diagnost
                     hint="Each left and each right item must be different, or learners cannot tell them apart.")
 
 
-def _markdown_fields(question: Question) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """(YAML path within the question, text) of every Markdown string a question holds."""
-    yield ("text",), question.text
-    for i, option in enumerate(question.options):
-        yield ("options", i, "text"), option.text
-        yield ("options", i, "feedback"), option.feedback
-    for i, pair in enumerate(question.pairs):
-        yield ("pairs", i, "left"), pair.left
-        yield ("pairs", i, "right"), pair.right
-    for name in ("correct", "incorrect", "general"):
-        yield ("feedback", name), getattr(question.feedback, name)
-
-
 def _check_quiz_markdown(course: Curriculum, unit: UnitSource, lessons: set[str], cases: set[str],
                          ) -> Iterator[Diagnostic]:
     assert unit.quiz is not None and unit.quiz_positions is not None
     pos = unit.quiz_positions
     for q, question in enumerate(unit.quiz.questions):
-        for path, text in _markdown_fields(question):
+        for path, text in question.markdown_fields():
             if not text:
                 continue
             line = pos.line("questions", q, *path) or 1

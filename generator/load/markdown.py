@@ -54,6 +54,11 @@ def _markdown() -> markdown.Markdown:
     return md
 
 
+def warm_up() -> None:
+    """Build this thread's Markdown converter now (before forking workers, which then inherit it)."""
+    _markdown()
+
+
 def read_markdown(body: str, body_line: int = 1, *, cached: bool = True) -> Document:
     """Render and sanitise a body; collect its links, images and headings from the HTML that ships.
 

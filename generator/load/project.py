@@ -42,48 +42,66 @@ QUIZ_FILE: Final = "quiz.yaml"
 _TRANSLATION = re.compile(r"\.([a-z]{2,3}(?:-[A-Z]{2})?)\.md$")
 
 
-def load_project(root: Path) -> tuple[Curriculum, list[Diagnostic]]:
+def load_project(root: Path, jobs: int = 1) -> tuple[Curriculum, list[Diagnostic]]:
     """Load everything under `root`; return the model (with what could be loaded) and all diagnostics.
 
+    With `jobs` > 1 the unit folders are loaded by that many worker processes where forking is safe
+    (generator/load/parallel.py); the model and diagnostics are those of a load in one process.
     Diagnostics: CUR101-CUR112, CUR252, CUR253.
     """
     diags: list[Diagnostic] = []
     programme, programme_pos = _load_yaml_model(root, PROGRAMME_FILE, Programme, diags)
     competences, competences_pos = _load_yaml_model(root, COMPETENCES_FILE, Competences, diags)
-    units, orphans = _load_units(root, diags)
+    units, orphans = _load_units(root, diags, jobs)
     case_studies = tuple(_load_case_studies(root, diags))
     curriculum = Curriculum(root, programme, programme_pos, competences, competences_pos,
                             units, case_studies, orphans)
     return curriculum, diags
 
 
-def _load_units(root: Path, diags: list[Diagnostic]) -> tuple[tuple[UnitSource, ...], tuple[PurePosixPath, ...]]:
+UnitLoad = tuple["UnitSource | None", "PurePosixPath | None", list[Diagnostic]]
+"""What one module folder gives: its unit (if it loads), the folder if it has no unit.yaml, and diagnostics."""
+
+
+def _load_units(root: Path, diags: list[Diagnostic], jobs: int = 1,
+                ) -> tuple[tuple[UnitSource, ...], tuple[PurePosixPath, ...]]:
+    from generator.load.parallel import load_folders
+
     modules = root / "modules"
     if not modules.is_dir():
         diags.append(error("CUR106", "folder 'modules/' is missing", PurePosixPath("modules"),
                            hint="Create modules/NN-slug/unit.yaml for each unit (see docs/authoring.md)."))
         return (), ()
+    folders = sorted(p for p in modules.iterdir() if p.is_dir() and not p.name.startswith("."))
     units: list[UnitSource] = []
     orphans: list[PurePosixPath] = []
-    for folder in sorted(p for p in modules.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        rel_folder = PurePosixPath("modules", folder.name)
-        if not resolves_inside(folder, root):
-            diags.append(error("CUR253", f"module folder '{rel_folder}' resolves to {folder.resolve()}, outside the project",
-                               rel_folder, hint="Move the unit into the project instead of linking to it."))
-            continue
-        unit_file = rel_folder / "unit.yaml"
-        if not (folder / "unit.yaml").exists():
-            orphans.append(rel_folder)
-            diags.append(error("CUR112", f"module folder '{rel_folder}' has no unit.yaml", rel_folder,
-                               hint="Add a unit.yaml (docs/authoring.md has a complete example) or remove the folder."))
-            continue
-        unit, positions = _load_yaml_model(root, unit_file, Unit, diags)
-        lessons = tuple(_load_lessons(root, folder, rel_folder, unit.code if unit else "", diags))
-        quiz, quiz_positions = (_load_yaml_model(root, rel_folder / QUIZ_FILE, Quiz, diags)
-                                if (folder / QUIZ_FILE).exists() else (None, None))
-        if unit and positions:
-            units.append(UnitSource(unit, rel_folder, unit_file, positions, lessons, quiz, quiz_positions))
+    for unit, orphan, found in load_folders(root, folders, jobs):
+        diags += found
+        units += [unit] if unit is not None else []
+        orphans += [orphan] if orphan is not None else []
     return tuple(units), tuple(orphans)
+
+
+def load_unit_folder(root: Path, folder: Path) -> UnitLoad:
+    """Load one module folder: unit.yaml, its lessons (with translations) and quiz.yaml."""
+    diags: list[Diagnostic] = []
+    rel_folder = PurePosixPath("modules", folder.name)
+    if not resolves_inside(folder, root):
+        diags.append(error("CUR253", f"module folder '{rel_folder}' resolves to {folder.resolve()}, outside the project",
+                           rel_folder, hint="Move the unit into the project instead of linking to it."))
+        return None, None, diags
+    unit_file = rel_folder / "unit.yaml"
+    if not (folder / "unit.yaml").exists():
+        diags.append(error("CUR112", f"module folder '{rel_folder}' has no unit.yaml", rel_folder,
+                           hint="Add a unit.yaml (docs/authoring.md has a complete example) or remove the folder."))
+        return None, rel_folder, diags
+    unit, positions = _load_yaml_model(root, unit_file, Unit, diags)
+    lessons = tuple(_load_lessons(root, folder, rel_folder, unit.code if unit else "", diags))
+    quiz, quiz_positions = (_load_yaml_model(root, rel_folder / QUIZ_FILE, Quiz, diags)
+                            if (folder / QUIZ_FILE).exists() else (None, None))
+    if unit and positions:
+        return UnitSource(unit, rel_folder, unit_file, positions, lessons, quiz, quiz_positions), None, diags
+    return None, None, diags
 
 
 def _load_lessons(root: Path, folder: Path, rel_folder: PurePosixPath, unit_code: str,

@@ -1,0 +1,91 @@
+"""Load stage, on every core: module folders loaded by forked worker processes.
+
+Rendering and sanitising the lesson bodies is most of what loading costs, and each module folder loads on its
+own. With more than one job and enough Markdown to pay for the workers, the folders are shared out among forked
+workers (generator/workers.py) that each run `load_unit_folder`, the function a one-process load runs, and send
+back the units, the diagnostics and the bodies they rendered for the build's HtmlStore. Results are taken in
+folder order, so the model and diagnostics are the same as in one process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Final
+
+from generator.load.markdown import overloaded_block, safe_html, warm_up
+from generator.mdmemo import ACTIVE_HTML_STORE
+from generator.model import UnitSource
+from generator.workers import fork_context
+
+MIN_PARALLEL_BYTES: Final = 200_000
+"""Below this much Markdown (about 60 lessons), forking workers saves less than it costs (measured on 2 cores)."""
+CHUNKS_PER_JOB: Final = 3
+"""Folders differ in size: a few chunks per worker even out the load without much overhead per chunk."""
+
+
+def load_folders(root: Path, folders: list[Path], jobs: int) -> Iterator[Any]:
+    """`load_unit_folder(root, folder)` for each folder, in order; in worker processes when that pays."""
+    from generator.load.project import load_unit_folder
+
+    context = fork_context()
+    sizes = [_markdown_bytes(folder) for folder in folders]
+    if context is None or jobs < 2 or len(folders) < 2 or sum(sizes) < MIN_PARALLEL_BYTES:
+        yield from (load_unit_folder(root, folder) for folder in folders)
+        return
+    warm_up()  # once here rather than once in every worker
+    chunks = _balanced(list(range(len(folders))), sizes, jobs * CHUNKS_PER_JOB)
+    loaded: dict[int, Any] = {}
+    store = ACTIVE_HTML_STORE.get()
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        for chunk, (results, rendered) in zip(chunks, pool.map(_load_chunk, [(root, [folders[i] for i in c])
+                                                                             for c in chunks]), strict=True):
+            loaded.update(zip(chunk, results, strict=True))
+            if store is not None:
+                store.merge(*rendered)
+    yield from (loaded[index] for index in range(len(folders)))
+
+
+def _load_chunk(task: tuple[Path, list[Path]]) -> tuple[list[Any], tuple[dict[str, Any], set[str]]]:
+    """Runs in a worker: load the folders; also return what the HtmlStore gained and used meanwhile."""
+    from generator.load.project import load_unit_folder
+
+    root, folders = task
+    store = ACTIVE_HTML_STORE.get()
+    known = set(store.entries) if store is not None else set()
+    if store is not None:
+        store.used = set()
+    results = [load_unit_folder(root, folder) for folder in folders]
+    for unit, _, _ in results:
+        _render_quiz_texts(unit)
+    if store is None:
+        return results, ({}, set())
+    return results, ({key: store.entries[key] for key in store.entries.keys() - known}, store.used)
+
+
+def _render_quiz_texts(unit: UnitSource | None) -> None:
+    """Render the quiz's Markdown here too: `check` reads it next, in the parent, from the HtmlStore."""
+    if unit is not None and unit.quiz is not None:
+        for question in unit.quiz.questions:
+            for _, text in question.markdown_fields():
+                if text and overloaded_block(text) is None:
+                    safe_html(text)
+
+
+def _markdown_bytes(folder: Path) -> int:
+    try:
+        return sum(path.stat().st_size for path in folder.glob("*.md"))
+    except OSError:
+        return 0
+
+
+def _balanced(items: list[int], sizes: list[int], count: int) -> list[list[int]]:
+    """`items` in up to `count` chunks of similar total size, each chunk in folder order."""
+    chunks: list[list[int]] = [[] for _ in range(min(count, len(items)))]
+    totals = [0] * len(chunks)
+    for item in sorted(items, key=lambda i: -sizes[i]):
+        lightest = totals.index(min(totals))
+        chunks[lightest].append(item)
+        totals[lightest] += sizes[item]
+    return [sorted(chunk) for chunk in chunks]

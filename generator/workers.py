@@ -1,0 +1,30 @@
+"""Worker processes for the build: how many, and whether they may be forked.
+
+Forked workers start in milliseconds and inherit the loaded curriculum, the imported modules and the compiled
+templates, so nothing is sent to them but small tasks. Forking is safe only from a process with a single thread
+(a lock held by another thread would stay locked in the child) and only where fork is the platform's own model:
+on Linux. Elsewhere, or with threads running (the preview server), callers fall back to one process or to
+the forkserver.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from multiprocessing.context import BaseContext
+
+
+def default_jobs() -> int:
+    """One worker per core this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def fork_context() -> BaseContext | None:
+    """The `fork` start method when forking is safe here, else None."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return None
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
