@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from generator.load.markdown import overloaded_block, safe_html, warm_up
-from generator.mdmemo import ACTIVE_HTML_STORE
+from generator.mdmemo import ACTIVE_HTML_STORE, HtmlStore
 from generator.model import UnitSource
 from generator.workers import fork_context
 
 MIN_PARALLEL_BYTES: Final = 200_000
 """Below this much Markdown (about 60 lessons), forking workers saves less than it costs (measured on 2 cores)."""
+MOSTLY_RENDERED: Final = 0.8
 CHUNKS_PER_JOB: Final = 3
 """Folders differ in size: a few chunks per worker even out the load without much overhead per chunk."""
 
@@ -30,14 +31,15 @@ def load_folders(root: Path, folders: list[Path], jobs: int) -> Iterator[Any]:
     from generator.load.project import load_unit_folder
 
     context = fork_context()
-    sizes = [_markdown_bytes(folder) for folder in folders]
-    if context is None or jobs < 2 or len(folders) < 2 or sum(sizes) < MIN_PARALLEL_BYTES:
+    store = ACTIVE_HTML_STORE.get()
+    counts, sizes = zip(*(_markdown_files(folder) for folder in folders), strict=True) if folders else ((), ())
+    if (context is None or jobs < 2 or len(folders) < 2 or sum(sizes) < MIN_PARALLEL_BYTES
+            or _mostly_rendered(store, sum(counts))):
         yield from (load_unit_folder(root, folder) for folder in folders)
         return
     warm_up()  # once here rather than once in every worker
-    chunks = _balanced(list(range(len(folders))), sizes, jobs * CHUNKS_PER_JOB)
+    chunks = _balanced(list(range(len(folders))), list(sizes), jobs * CHUNKS_PER_JOB)
     loaded: dict[int, Any] = {}
-    store = ACTIVE_HTML_STORE.get()
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         for chunk, (results, rendered) in zip(chunks, pool.map(_load_chunk, [(root, [folders[i] for i in c])
                                                                              for c in chunks]), strict=True):
@@ -73,11 +75,19 @@ def _render_quiz_texts(unit: UnitSource | None) -> None:
                     safe_html(text)
 
 
-def _markdown_bytes(folder: Path) -> int:
+def _markdown_files(folder: Path) -> tuple[int, int]:
+    """How many Markdown files the folder holds, and their bytes."""
     try:
-        return sum(path.stat().st_size for path in folder.glob("*.md"))
+        sizes = [path.stat().st_size for path in folder.glob("*.md")]
     except OSError:
-        return 0
+        return 0, 0
+    return len(sizes), sum(sizes)
+
+
+def _mostly_rendered(store: HtmlStore | None, files: int) -> bool:
+    """Whether the cache likely holds most bodies already (a rebuild): then loading is reading and parsing,
+    which costs less in one process than sending the model back from workers (measured)."""
+    return store is not None and len(store.entries) >= files * MOSTLY_RENDERED
 
 
 def _balanced(items: list[int], sizes: list[int], count: int) -> list[list[int]]:
