@@ -194,3 +194,14 @@ def test_xml_base_on_every_level_combines_outermost_first_and_names_the_owner() 
         ("resource 'r2'", "http://example.org/x.html", None, None),
         ("resource 'r2'", "b.html", "course/pages/b.html", None),
     ]
+
+
+def test_the_page_link_scan_finds_what_a_case_insensitive_href_pattern_finds() -> None:
+    import re
+
+    from generator.lms.rules import _HREF
+
+    reference = re.compile(r"""\bhref\s*=\s*["']([^"'#?]+)""", re.IGNORECASE)
+    html = ("<a href='a.html'>a</a><A HREF=\"B.htm\">b</A><a Href = 'c.xhtml#top'></a><a xhref='no.html'></a>"
+            "<a data-href='d.html'></a>éhref='e.html' <a hReF='f.html?x=1'></a>_href='g.html' href=\"\"")
+    assert _HREF.findall(html) == reference.findall(html) == ["a.html", "B.htm", "c.xhtml", "d.html", "f.html"]

@@ -141,7 +141,9 @@ def _find_pages(view: PackageView) -> Iterator[tuple[str, str]]:
 
 
 _SCRIPT_OR_STYLE = re.compile(r"<script\b|<style\b|<link\b[^>]*\bstylesheet\b", re.IGNORECASE)
-_HREF = re.compile(r"""\bhref\s*=\s*["']([^"'#?]+)""", re.IGNORECASE)
+# `\bhref` without IGNORECASE, which makes the engine try every position of every page (6x slower): no other
+# character than these ASCII letters matches h, r, e or f case-insensitively, so the matches are the same
+_HREF = re.compile(r"""[hH](?<=\bh|\bH)[rR][eE][fF]\s*=\s*["']([^"'#?]+)""")
 
 
 def _summary(kind: str, pages: list[str]) -> Hit:
