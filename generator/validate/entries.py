@@ -22,8 +22,9 @@ MAX_TOTAL_BYTES: Final = 1 << 30
 MAX_RATIO: Final = 200
 RATIO_MIN_BYTES: Final = 1 << 20
 """Only entries larger than this are held to MAX_RATIO: small, repetitive text compresses very well."""
-KEEP_BUDGET: Final = 64 << 20
-"""Most bytes of entries kept in memory after their CRC check, for the checks that read them again."""
+KEEP_BUDGET: Final = 32 << 20
+"""Most bytes of entries kept in memory after their CRC check, for the checks that read them again: as much as the
+largest manifest `validate` reads. A 1000-lesson package's XML and HTML come to 5-12 MB."""
 _CHUNK: Final = 1 << 20
 _UNIX: Final = 3
 """ZipInfo.create_system of zips made on Unix, whose external_attr carries the file mode in its high 16 bits."""
