@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -193,8 +194,14 @@ def descriptor_entry(resource: etree._Element, fmt: ManifestFormat) -> str | Non
 def _reference(element: etree._Element, attribute: str, value: str, fmt: ManifestFormat, base: str | None = None,
                owner: str | None = None) -> Reference:
     """`base`: the element's xml:base, combined with its ancestors' (`_base_of`); `owner`: `_owner(element)`."""
-    if base is None:
-        base = _base_of(element)
+    target, remote, problem = _resolve(_base_of(element) if base is None else base, value)
+    return Reference(owner if owner is not None else _owner(element), attribute, value, target, remote, problem,
+                     source_line(element), attribute == "href" and _is_sco(element, fmt))
+
+
+@functools.lru_cache(maxsize=4096)  # a resource's href is mostly also its first file's, a page's media recur
+def _resolve(base: str, value: str) -> tuple[str | None, bool, str | None]:
+    """(zip entry named, is a remote URL, why it can name no entry) of a reference under an xml:base."""
     resolved = _join(base, value.split("#", 1)[0].split("?", 1)[0])
     scheme = _scheme(resolved)
     target: str | None = None
@@ -205,9 +212,7 @@ def _reference(element: etree._Element, attribute: str, value: str, fmt: Manifes
         problem = f"uses the '{scheme}:' scheme, which cannot name a file in the package"
     elif not scheme:
         target, problem = _normalise(resolved)
-    return Reference(owner if owner is not None else _owner(element), attribute, value, target,
-                     scheme in _REMOTE_SCHEMES, problem, source_line(element),
-                     attribute == "href" and _is_sco(element, fmt))
+    return target, scheme in _REMOTE_SCHEMES, problem
 
 
 def _owner(element: etree._Element) -> str:
