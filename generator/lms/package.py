@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -137,7 +136,7 @@ def _decoded(data: bytes, name: str, utf8: set[str]) -> str:
 
 
 def _clean(href: str) -> str:
-    return re.sub(r"^\./", "", href.split("#")[0].split("?")[0])
+    return href.split("#")[0].split("?")[0].removeprefix("./")
 
 
 def read_by_rules(name: str) -> bool:
