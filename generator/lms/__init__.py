@@ -57,6 +57,8 @@ def inspect_bytes(name: str, data: bytes, schemas: Path | None,
     and the manifest and descriptors `validate` parsed are what the rules then read.
     Diagnostics: as `validate_bytes`, then (through `Finding.diagnostic`) CUR430-CUR449.
     """
+    if not lms:  # no rule is asked about: nothing to share
+        return validate_bytes(name, data, schemas), ()
     label = PurePosixPath(name).name
     diags: list[Diagnostic] = []
     archive = None if is_backup(data) else open_zip(data, label, diags)
