@@ -18,7 +18,7 @@ from test_validate import LAUGHS, PACKAGES, SCORM12, XXE, write_zip_bytes
 import generator.validate.entries as entries_module
 import generator.validate.safexml as safexml
 from generator.archive import ZipEntry, build_tar_gz
-from generator.build import PACKAGERS, build_project
+from generator.build import PACKAGERS, BuildResult, build_project
 from generator.diagnostics import Diagnostic
 from generator.lms import LMS_NAMES, check_lms, inspect_bytes
 from generator.validate import validate_bytes
@@ -34,24 +34,22 @@ def assert_one_pass_agrees(name: str, data: bytes, schemas: Path | None = SCHEMA
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    out = tmp_path_factory.mktemp("built")
-    result = build_project(REPO, out, list(PACKAGERS), "programme", SCHEMAS)
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    result = build_project(REPO, tmp_path_factory.mktemp("built"), list(PACKAGERS), "programme", SCHEMAS)
     assert result.ok
-    return [p.path for p in result.packages]
+    return result
 
 
-def test_every_format_we_build_gets_the_report_and_findings_of_validate_and_check_lms(built: list[Path]) -> None:
-    formats = {PACKAGERS[name].extension for name in PACKAGERS}
-    assert {p.suffix for p in built} == formats  # every container: .zip, .imscc, .mbz
-    for path in built:
+def test_every_format_we_build_gets_the_report_and_findings_of_validate_and_check_lms(built: BuildResult) -> None:
+    paths = [p.path for p in built.packages]
+    assert {p.suffix for p in paths} == {PACKAGERS[name].extension for name in PACKAGERS}  # .zip, .imscc, .mbz
+    for path in paths:
         assert_one_pass_agrees(path.name, path.read_bytes())
         assert_one_pass_agrees(path.name, path.read_bytes(), schemas=None)
 
 
-def test_the_lms_findings_of_a_build_are_those_check_lms_gives(built: list[Path]) -> None:
-    result = build_project(REPO, built[0].parent, list(PACKAGERS), "programme", SCHEMAS)
-    for package in result.packages:
+def test_the_lms_findings_of_a_build_are_those_check_lms_gives(built: BuildResult) -> None:
+    for package in built.packages:
         assert package.lms == check_lms(package.path.read_bytes(), package.path.name, LMS_NAMES), package.path.name
 
 
