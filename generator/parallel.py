@@ -27,7 +27,7 @@ from lxml import etree
 from generator.cache import Cache, compiler_digest, digest, folder_digest, pack, unpack
 from generator.diagnostics import Diagnostic
 from generator.formats.base import Job, Packager
-from generator.lms import RULES, Finding, check_lms
+from generator.lms import RULES, Finding, check_lms, inspect_bytes
 from generator.lms.rules import Hit
 from generator.mdmemo import ACTIVE_MEMO, Memo
 from generator.model import Curriculum
@@ -35,7 +35,7 @@ from generator.render.html import Style
 from generator.render.site import Site
 from generator.rendercache import KIND as UNITS
 from generator.rendercache import CachingRenderer, render_site_cached
-from generator.validate import PackageReport, validate_bytes
+from generator.validate import PackageReport
 from generator.workers import fork_context
 from generator.zipwriter import Deflated, assemble_zip
 
@@ -302,14 +302,16 @@ def _memo(course: Curriculum, cache: Cache | None, style: str, lang: str | None,
 
 
 def _package(planned: Planned, site: Site, settings: Settings, cache: Cache | None, store: _DeflatePack) -> Output:
-    output = _validated_package(planned, site, settings, cache, store)
+    output, fresh = _validated_package(planned, site, settings, cache, store)
     if output.report.ok and settings.lms:  # the LMS report covers the packages written, in this worker too
-        return dataclasses.replace(output, lms=lms_findings(output.data, output.name, settings.lms, cache))
+        return dataclasses.replace(output, lms=lms_findings(output.data, output.name, settings.lms, cache, fresh))
     return output
 
 
 def _validated_package(planned: Planned, site: Site, settings: Settings, cache: Cache | None,
-                       store: _DeflatePack) -> Output:
+                       store: _DeflatePack) -> tuple[Output, tuple[Finding, ...] | None]:
+    """The package, from the cache or assembled and validated; with its LMS findings when it was validated (one
+    pass over the bytes gives both)."""
     from generator.archive import ZipEntry, build_tar_gz
 
     packager = planned.packager
@@ -322,17 +324,17 @@ def _validated_package(planned: Planned, site: Site, settings: Settings, cache: 
         key = digest(compiler_digest(), planned.name, packager.container, str(settings.epoch), schemas,
                      *(part for e in sorted(entries, key=lambda e: e.name) for part in (e.name, store.key_of(e.data))))
         if (hit := _cached_package(cache, key, planned.name)) is not None:
-            return hit
+            return hit, None
     if packager.container == "tar.gz":
         data = build_tar_gz(entries, settings.epoch, first=packager.manifest_name)
     else:
         assert packager.manifest_name == "imsmanifest.xml", "zip packages lead with imsmanifest.xml"
         data = assemble_zip(entries, settings.epoch, store)
-    report = validate_bytes(planned.name, data, settings.schemas)
+    report, findings = inspect_bytes(planned.name, data, settings.schemas, settings.lms)
     if cache is not None and key is not None and not report.diagnostics:
         cache.put("packages", key, pack({"format": report.format, "version": report.version,
                                          "resources": report.resources, "xsd": report.xsd_checked}, [data]))
-    return Output(planned.name, data, report, cached=False)
+    return Output(planned.name, data, report, cached=False), findings
 
 
 def _cached_package(cache: Cache, key: str, name: str) -> Output | None:
@@ -358,10 +360,14 @@ LmsRow = tuple[str, tuple[str, ...], str, "str | None", "int | None"]
 """(rule id, LMSs asked, detail, entry, line): a Finding as plain data."""
 
 
-def lms_findings(data: bytes, name: str, lms: Sequence[str], cache: Cache | None) -> tuple[LmsRow, ...]:
-    """`check_lms` of a package's bytes, from the cache when these bytes were checked for these LMSs before."""
+def lms_findings(data: bytes, name: str, lms: Sequence[str], cache: Cache | None,
+                 fresh: tuple[Finding, ...] | None = None) -> tuple[LmsRow, ...]:
+    """`check_lms` of a package's bytes, from the cache when these bytes were checked for these LMSs before.
+
+    `fresh`: `check_lms`'s findings, just computed with the validation (`inspect_bytes`); they go to the cache.
+    """
     key = digest(compiler_digest(), name, hashlib.sha256(data).hexdigest(), *sorted(lms))
-    if cache is not None and (payload := cache.get("lms", key)) is not None:
+    if fresh is None and cache is not None and (payload := cache.get("lms", key)) is not None:
         try:
             header, _ = unpack(payload)
             assert isinstance(header, list)
@@ -371,7 +377,8 @@ def lms_findings(data: bytes, name: str, lms: Sequence[str], cache: Cache | None
                 return rows
         except (ValueError, AssertionError, TypeError):
             pass
-    rows = tuple((f.rule.id, f.lms, f.hit.detail, f.hit.entry, f.hit.line) for f in check_lms(data, name, lms))
+    findings = fresh if fresh is not None else check_lms(data, name, lms)
+    rows = tuple((f.rule.id, f.lms, f.hit.detail, f.hit.entry, f.hit.line) for f in findings)
     if cache is not None:
         cache.put("lms", key, pack([list(row) for row in rows]))
     return rows

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from generator.diagnostics import Diagnostic, error, warning
-from generator.lms.package import open_view
+from generator.lms.package import PackageView, open_view, read_by_rules, vetted_view
 from generator.lms.rules import LMS_LABELS, LMS_NAMES, RULES, Hit, Rule
+from generator.validate.backup import is_backup
+from generator.validate.entries import open_zip
+from generator.validate.package import PackageReport, validate_bytes, validate_zip
 
-__all__ = ["LMS_LABELS", "LMS_NAMES", "RULES", "Finding", "Rule", "check_lms", "lms_diagnostics"]
+__all__ = ["LMS_LABELS", "LMS_NAMES", "RULES", "Finding", "Rule", "check_lms", "inspect_bytes", "lms_diagnostics"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +45,37 @@ def check_lms(source: Path | bytes, label: str, lms: Sequence[str]) -> tuple[Fin
     Untrusted input: entries are vetted, XML is parsed without DTDs, entities or network.
     Diagnostics (through `Finding.diagnostic`): CUR430-CUR449.
     """
+    with open_view(source, label) as view:
+        return _findings(view, lms)
+
+
+def inspect_bytes(name: str, data: bytes, schemas: Path | None,
+                  lms: Sequence[str]) -> tuple[PackageReport, tuple[Finding, ...]]:
+    """`validate_bytes(name, data, schemas)` and `check_lms(data, name, lms)` in one pass over the package.
+
+    The zip is opened once and its entries vetted once; the bytes read while checking CRCs (within a budget)
+    and the manifest and descriptors `validate` parsed are what the rules then read.
+    Diagnostics: as `validate_bytes`, then (through `Finding.diagnostic`) CUR430-CUR449.
+    """
+    if not lms:  # no rule is asked about: nothing to share
+        return validate_bytes(name, data, schemas), ()
+    label = PurePosixPath(name).name
+    diags: list[Diagnostic] = []
+    archive = None if is_backup(data) else open_zip(data, label, diags)
+    if archive is None:  # a Moodle backup, or no zip at all: nothing to share
+        return validate_bytes(name, data, schemas), check_lms(data, name, lms)
+    with archive:
+        report, reading = validate_zip(Path(name), archive, label, schemas, diags, keep=read_by_rules)
+        return report, _findings(vetted_view(archive, name, reading.entries, reading.parsed), lms)
+
+
+def _findings(view: PackageView, lms: Sequence[str]) -> tuple[Finding, ...]:
     wanted = tuple(name for name in LMS_NAMES if name in lms)
     findings = []
-    with open_view(source, label) as view:
-        for rule in RULES:
-            asked = tuple(name for name in wanted if name in rule.lms)
-            if asked and rule.applies_to(view):
-                findings += [Finding(rule, asked, hit) for hit in rule.check(view)]
+    for rule in RULES:
+        asked = tuple(name for name in wanted if name in rule.lms)
+        if asked and rule.applies_to(view):
+            findings += [Finding(rule, asked, hit) for hit in rule.check(view)]
     return tuple(findings)
 
 

@@ -8,7 +8,8 @@ import stat
 import zipfile
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Final
 
@@ -21,6 +22,9 @@ MAX_TOTAL_BYTES: Final = 1 << 30
 MAX_RATIO: Final = 200
 RATIO_MIN_BYTES: Final = 1 << 20
 """Only entries larger than this are held to MAX_RATIO: small, repetitive text compresses very well."""
+KEEP_BUDGET: Final = 32 << 20
+"""Most bytes of entries kept in memory after their CRC check, for the checks that read them again: as much as the
+largest manifest `validate` reads. A 1000-lesson package's XML and HTML come to 5-12 MB."""
 _CHUNK: Final = 1 << 20
 _UNIX: Final = 3
 """ZipInfo.create_system of zips made on Unix, whose external_attr carries the file mode in its high 16 bits."""
@@ -37,6 +41,13 @@ class Entries:
     """Names of file entries with safe paths (directories and unsafe names left out)."""
     damaged: frozenset[str]
     """Files whose data cannot be read back intact; they exist but are not parsed."""
+    kept: Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    """Bytes of intact files the caller asked to keep (see `check_entries`), so they are not decompressed again."""
+
+    def read(self, archive: zipfile.ZipFile, name: str, label: str, diags: list[Diagnostic]) -> bytes | None:
+        """`read_entry`, from the kept bytes when the entry was kept."""
+        data = self.kept.get(name)
+        return data if data is not None else read_entry(archive, name, label, diags)
 
 
 def open_zip(source: Path | bytes, label: str, diags: list[Diagnostic]) -> zipfile.ZipFile | None:
@@ -73,8 +84,12 @@ class _OwnedZip(zipfile.ZipFile):
             self._stream.close()
 
 
-def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic]) -> Entries | None:
+def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic],
+                  keep: Callable[[str], bool] = lambda name: False) -> Entries | None:
     """Vet every entry; None when a size limit is exceeded (nothing is decompressed then).
+
+    Checking a CRC reads the whole entry: the intact files whose name `keep` accepts are kept, up to KEEP_BUDGET
+    bytes in all (an untrusted archive may expand to MAX_TOTAL_BYTES), for the checks that read them next.
 
     Diagnostics: CUR401, CUR409, CUR410, CUR411, CUR470, CUR471.
     """
@@ -102,8 +117,19 @@ def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic])
                                     "a link or device that can point anywhere on the learner's or server's disk."))
         elif not info.is_dir():
             safe.append(info)
-    damaged = {info.filename for info in safe if not _is_intact(archive, info, label, diags)}
-    return Entries(frozenset(info.filename for info in safe), frozenset(damaged))
+    damaged: set[str] = set()
+    kept: dict[str, bytes] = {}
+    budget = KEEP_BUDGET
+    for info in safe:
+        # a repeated name reads as its last entry (zipfile's getinfo): keep only that one's bytes
+        chunks: list[bytes] | None = [] if (info.file_size <= budget and keep(info.filename)
+                                            and archive.getinfo(info.filename) is info) else None
+        if not _is_intact(archive, info, label, diags, chunks):
+            damaged.add(info.filename)
+        elif chunks is not None:
+            kept[info.filename] = data = b"".join(chunks)
+            budget -= len(data)
+    return Entries(frozenset(info.filename for info in safe), frozenset(damaged), kept)
 
 
 def read_entry(archive: zipfile.ZipFile, name: str, label: str, diags: list[Diagnostic]) -> bytes | None:
@@ -186,12 +212,14 @@ def unsafe_path_reason(name: str) -> str | None:
     return None
 
 
-def _is_intact(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, diags: list[Diagnostic]) -> bool:
-    # Reading to the end makes zipfile compare the CRC-32; it never yields more than the declared size.
+def _is_intact(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, diags: list[Diagnostic],
+               chunks: list[bytes] | None = None) -> bool:
+    """Read the entry to its end, into `chunks` when given, which makes zipfile compare the CRC-32."""
     try:
-        with archive.open(info) as stream:
-            while stream.read(_CHUNK):
-                pass
+        with archive.open(info) as stream:  # never yields more than the declared size
+            while chunk := stream.read(_CHUNK):
+                if chunks is not None:
+                    chunks.append(chunk)
     except (RuntimeError, NotImplementedError) as exc:  # encrypted, or a compression method zipfile lacks
         diags.append(error("CUR401", f"entry '{info.filename}' cannot be read: {exc}", _at(label, info.filename),
                            hint="Store entries unencrypted, compressed with deflate or not at all."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -14,7 +15,7 @@ from lxml import etree
 from generator.diagnostics import Diagnostic, Severity, error, sort_key
 from generator.validate.backup import MANIFEST as BACKUP_MANIFEST
 from generator.validate.backup import BackupFindings, check_backup, check_members, is_backup
-from generator.validate.entries import MANIFEST, Entries, check_entries, find_manifest, open_zip, read_entry
+from generator.validate.entries import MANIFEST, Entries, check_entries, find_manifest, open_zip
 from generator.validate.manifest import ManifestFormat, detect_format
 from generator.validate.references import check_manifest, descriptor_entry
 from generator.validate.safexml import parse_xml
@@ -78,11 +79,43 @@ def _validate(path: Path, source: Path | bytes, label: str, schemas: Path | None
     diags: list[Diagnostic] = []
     if is_backup(source):
         return _backup_report(path, check_backup(source, label, diags), diags)
-    findings: _Findings | BackupFindings | None = _Findings()
     archive = open_zip(source, label, diags)
-    if archive is not None:
-        with archive:
-            findings = _check_archive(archive, label, schemas, diags)
+    if archive is None:
+        return _report(path, label, _Findings(), diags, schemas)
+    with archive:
+        report, _ = validate_zip(path, archive, label, schemas, diags, keep=_is_xml)
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class ZipReading:
+    """What validating a zip read, for other checks of the same bytes (the LMS rules) to reuse."""
+
+    entries: Entries | None
+    """The vetted entries, with the bytes kept while checking their CRCs; None when a size limit was exceeded."""
+    parsed: dict[str, etree._ElementTree | None]
+    """Entries parsed from their bytes (None: refused or not well-formed), by entry name."""
+
+
+def validate_zip(path: Path, archive: zipfile.ZipFile, label: str, schemas: Path | None, diags: list[Diagnostic],
+                 keep: Callable[[str], bool]) -> tuple[PackageReport, ZipReading]:
+    """Validate an opened zip (`diags` holds what opening it said); `keep` names the entries whose bytes the
+    caller will read again (see `check_entries`).
+
+    Diagnostics: as `validate_package`.
+    """
+    entries = check_entries(archive, label, diags, keep)
+    parsed: dict[str, etree._ElementTree | None] = {}
+    findings = _check_archive(archive, entries, label, schemas, diags, parsed)
+    return _report(path, label, findings, diags, schemas), ZipReading(entries, parsed)
+
+
+def _is_xml(name: str) -> bool:
+    return name.lower().endswith(".xml")
+
+
+def _report(path: Path, label: str, findings: _Findings | BackupFindings | None, diags: list[Diagnostic],
+            schemas: Path | None) -> PackageReport:
     if findings is None or isinstance(findings, BackupFindings):
         return _backup_report(path, findings, diags)
     fmt = findings.format
@@ -126,21 +159,23 @@ def _is_repeat(d: Diagnostic, duplicates: set[tuple[PurePosixPath | None, int | 
     return idref is not None and f"'{idref.group(1)}'" in unresolved
 
 
-def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path | None, diags: list[Diagnostic],
+def _check_archive(archive: zipfile.ZipFile, entries: Entries | None, label: str, schemas: Path | None,
+                   diags: list[Diagnostic], parsed: dict[str, etree._ElementTree | None],
                    ) -> _Findings | BackupFindings | None:
-    entries = check_entries(archive, label, diags)
     if entries is not None and MANIFEST not in entries.files and BACKUP_MANIFEST in entries.files:
         # A Moodle backup packed as a zip, which Moodle restores as well as its usual tar.gz.
         members = {name: data for name in sorted(entries.files - entries.damaged)
-                   if (data := read_entry(archive, name, label, diags)) is not None}
+                   if (data := entries.read(archive, name, label, diags)) is not None}
         return check_members(members, label, diags)
     if entries is None or not find_manifest(entries, label, diags) or MANIFEST in entries.damaged:
         return _Findings()
     manifest_file = PurePosixPath(f"{label}/{MANIFEST}")
     if _too_large(archive, MANIFEST, manifest_file, diags):
         return _Findings()
-    data = read_entry(archive, MANIFEST, label, diags)
-    tree = parse_xml(data, manifest_file, diags) if data is not None else None
+    data = entries.read(archive, MANIFEST, label, diags)
+    if data is None:
+        return _Findings()
+    tree = parsed[MANIFEST] = parse_xml(data, manifest_file, diags)
     if tree is None:
         return _Findings()
     root = tree.getroot()
@@ -150,7 +185,7 @@ def _check_archive(archive: zipfile.ZipFile, label: str, schemas: Path | None, d
     if schemas is not None:
         validate_tree(tree, schemas, fmt.name, manifest_file, diags)
     diags.extend(check_manifest(root, fmt, entries.files, manifest_file, label))
-    _check_descriptors(archive, root, fmt, entries, label, schemas, diags)
+    _check_descriptors(archive, root, fmt, entries, label, schemas, diags, parsed)
     return _Findings(fmt, sum(1 for _ in root.iter(f"{{{fmt.namespace}}}resource")))
 
 
@@ -164,7 +199,8 @@ def _too_large(archive: zipfile.ZipFile, name: str, file: PurePosixPath, diags: 
 
 
 def _check_descriptors(archive: zipfile.ZipFile, root: etree._Element, fmt: ManifestFormat, entries: Entries,
-                       label: str, schemas: Path | None, diags: list[Diagnostic]) -> None:
+                       label: str, schemas: Path | None, diags: list[Diagnostic],
+                       parsed: dict[str, etree._ElementTree | None]) -> None:
     # Cartridge web links, topics and quizzes are XML files of their own, each with an official schema.
     types = RESOURCE_SCHEMAS.get(fmt.name, {})
     done: set[str] = set()
@@ -177,7 +213,9 @@ def _check_descriptors(archive: zipfile.ZipFile, root: etree._Element, fmt: Mani
         file = PurePosixPath(f"{label}/{name}")
         if _too_large(archive, name, file, diags):
             continue
-        data = read_entry(archive, name, label, diags)
+        data = entries.read(archive, name, label, diags)
         tree = parse_xml(data, file, diags) if data is not None else None
+        if data is not None:
+            parsed[name] = tree
         if tree is not None and schemas is not None:
             validate_tree(tree, schemas, key, file, diags)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -84,10 +85,10 @@ def check_identifier_refs(root: etree._Element, fmt: ManifestFormat, file: PureP
     """Diagnostics: CUR407."""
     ns = fmt.namespace
     resources = _ids(root.iter(f"{{{ns}}}resource"))
-    submanifests = _ids(m for m in root.iter(f"{{{ns}}}manifest") if m is not root)
+    launchable = resources | _ids(m for m in root.iter(f"{{{ns}}}manifest") if m is not root)
     for item in root.iter(f"{{{ns}}}item"):
         ref = item.get("identifierref")
-        if ref is not None and ref not in resources | submanifests:
+        if ref is not None and ref not in launchable:
             yield error("CUR407", f"item '{item.get('identifier')}' references '{ref}', but no resource has that "
                                   "identifier", file, source_line(item),
                         hint=f"Point identifierref at an existing resource ({_listing(resources)}) or add it.")
@@ -169,11 +170,14 @@ def check_unreferenced(references: Iterable[Reference], files: frozenset[str], l
 def collect_references(root: etree._Element, fmt: ManifestFormat) -> Iterator[Reference]:
     """Every resource href, file href and adlcp:location, resolved against xml:base."""
     for resource in root.iter(f"{{{fmt.namespace}}}resource"):
+        base = _base_of(resource)  # a 1000-lesson manifest has some 13 000 references: resolve each resource once
+        owner = _owner(resource)
         href = resource.get("href")
         if href is not None:
-            yield _reference(resource, "href", href, fmt)
+            yield _reference(resource, "href", href, fmt, base, owner)
         for entry in resource.iterchildren(f"{{{fmt.namespace}}}file"):
-            yield _reference(entry, "href", entry.get("href", ""), fmt)
+            yield _reference(entry, "href", entry.get("href", ""), fmt, _with_base(base, entry),
+                             owner if entry.get("identifier") is None else _owner(entry))
     for location in root.iter(*_LOCATIONS):
         yield _reference(location, "adlcp:location", (location.text or "").strip(), fmt)
 
@@ -187,8 +191,18 @@ def descriptor_entry(resource: etree._Element, fmt: ManifestFormat) -> str | Non
     return None
 
 
-def _reference(element: etree._Element, attribute: str, value: str, fmt: ManifestFormat) -> Reference:
-    resolved = _apply_bases(element, value.split("#", 1)[0].split("?", 1)[0])
+def _reference(element: etree._Element, attribute: str, value: str, fmt: ManifestFormat, base: str | None = None,
+               owner: str | None = None) -> Reference:
+    """`base`: the element's xml:base, combined with its ancestors' (`_base_of`); `owner`: `_owner(element)`."""
+    target, remote, problem = _resolve(_base_of(element) if base is None else base, value)
+    return Reference(owner if owner is not None else _owner(element), attribute, value, target, remote, problem,
+                     source_line(element), attribute == "href" and _is_sco(element, fmt))
+
+
+@functools.lru_cache(maxsize=4096)  # a resource's href is mostly also its first file's, a page's media recur
+def _resolve(base: str, value: str) -> tuple[str | None, bool, str | None]:
+    """(zip entry named, is a remote URL, why it can name no entry) of a reference under an xml:base."""
+    resolved = _join(base, value.split("#", 1)[0].split("?", 1)[0])
     scheme = _scheme(resolved)
     target: str | None = None
     problem = None
@@ -198,20 +212,26 @@ def _reference(element: etree._Element, attribute: str, value: str, fmt: Manifes
         problem = f"uses the '{scheme}:' scheme, which cannot name a file in the package"
     elif not scheme:
         target, problem = _normalise(resolved)
-    resource = next((e for e in (element, *element.iterancestors()) if e.get("identifier") is not None), None)
-    owner = f"{etree.QName(resource).localname} '{resource.get('identifier')}'" if resource is not None else "manifest"
-    return Reference(owner, attribute, value, target, scheme in _REMOTE_SCHEMES, problem, source_line(element),
-                     attribute == "href" and _is_sco(element, fmt))
+    return target, scheme in _REMOTE_SCHEMES, problem
 
 
-def _apply_bases(element: etree._Element, href: str) -> str:
+def _owner(element: etree._Element) -> str:
+    """What holds a reference, for messages: the nearest element with an identifier."""
+    holder = next((e for e in (element, *element.iterancestors()) if e.get("identifier") is not None), None)
+    return f"{etree.QName(holder).localname} '{holder.get('identifier')}'" if holder is not None else "manifest"
+
+
+def _base_of(element: etree._Element) -> str:
     # xml:base on manifest, resources and resource combine, outermost first, as RFC 3986 relative references.
     base = ""
     for holder in (*reversed(list(element.iterancestors())), element):
-        part = holder.get(XML_BASE)
-        if part:
-            base = _join(base, part)
-    return _join(base, href)
+        base = _with_base(base, holder)
+    return base
+
+
+def _with_base(base: str, element: etree._Element) -> str:
+    part = element.get(XML_BASE)
+    return _join(base, part) if part else base
 
 
 def _join(base: str, ref: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import PurePosixPath
 from typing import Final
 
@@ -25,8 +26,7 @@ def parse_xml(data: bytes, file: PurePosixPath, diags: list[Diagnostic]) -> etre
     no tree, so memory stays bounded whatever the document holds.
     Diagnostics: CUR403, CUR473.
     """
-    elements = _count_elements(data)
-    if elements > MAX_ELEMENTS:
+    if not _below_cap(data) and _count_elements(data) > MAX_ELEMENTS:
         diags.append(error("CUR473", f"XML has more than {MAX_ELEMENTS:,} elements and is not read further", file, None,
                            hint="Split the course into several packages; no LMS imports a manifest this large."))
         return None
@@ -49,6 +49,35 @@ def parse_xml(data: bytes, file: PurePosixPath, diags: list[Diagnostic]) -> etre
                                      "is not allowed", file, _doctype_line(data), hint=_HINT_DTD))
         return None
     return tree
+
+
+def _below_cap(data: bytes) -> bool:
+    """True when `data` cannot hold more than MAX_ELEMENTS elements, seen without parsing it.
+
+    Every element starts with '<', which is the byte 0x3C in UTF-8 and the encodings allowed here, so the count of
+    that byte bounds the element count. Other encodings may write '<' otherwise (UTF-7, EBCDIC), and a DTD's
+    entities could add elements: those documents get the streaming count.
+    """
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return False
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if data[start:start + 1] != b"<" or data[start + 1:start + 2] == b"\x00":
+        return False  # UTF-16, UTF-32 or EBCDIC (where the DTD test above cannot see '<!ENTITY'), or no XML
+    if _XML_DECLARATION.match(data, start):
+        declaration = _DECLARATION.match(data, start)
+        if declaration is None:
+            return False  # longer than we look at: its encoding is unknown
+        encoding = _ENCODING.search(declaration.group())
+        if encoding is not None and not _ASCII_BASED.fullmatch(encoding.group(1)):
+            return False
+    return data.count(b"<") <= MAX_ELEMENTS
+
+
+_XML_DECLARATION: Final = re.compile(rb"<\?xml\s")
+_DECLARATION: Final = re.compile(rb"<\?xml\s[^<>]{0,500}\?>")
+_ENCODING: Final = re.compile(rb"""\sencoding\s*=\s*["']([^"']*)["']""")
+_ASCII_BASED: Final = re.compile(rb"(?i)utf-?8|(us-)?ascii|iso-8859-\d{1,2}|windows-125\d|latin-?1")
+"""Encodings that write '<' as the byte 0x3C (what libxml2 reads as UTF-8 when none is declared)."""
 
 
 def _count_elements(data: bytes) -> int:
