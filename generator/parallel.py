@@ -329,7 +329,7 @@ def _validated_package(planned: Planned, site: Site, settings: Settings, cache: 
         data = build_tar_gz(entries, settings.epoch, first=packager.manifest_name)
     else:
         assert packager.manifest_name == "imsmanifest.xml", "zip packages lead with imsmanifest.xml"
-        data = assemble_zip(entries, settings.epoch, store)
+        data = assemble_zip(entries, settings.epoch, store, store.key_of)
     report, findings = inspect_bytes(planned.name, data, settings.schemas, settings.lms)
     if cache is not None and key is not None and not report.diagnostics:
         cache.put("packages", key, pack({"format": report.format, "version": report.version,
@@ -390,7 +390,9 @@ class _DeflatePack(dict[str, Deflated]):
     def __init__(self, cache: Cache | None, slot: str) -> None:
         super().__init__()
         self.cache, self.slot = cache, slot
-        self.hashes: dict[int, str] = {}
+        self.hashes: dict[bytes, str] = {}
+        """SHA-256 by file bytes: the group's packages ship the same page objects, and a bytes object keeps its
+        own hash, so each page is hashed once per group rather than twice per package."""
         self.used: set[str] = set()
         self.loaded = 0
         if cache is not None and (payload := cache.get("deflate", slot)) is not None:
@@ -399,7 +401,10 @@ class _DeflatePack(dict[str, Deflated]):
     def key_of(self, data: bytes) -> str:
         from generator.zipwriter import content_key
 
-        return content_key(data)
+        key = self.hashes.get(data)
+        if key is None:
+            key = self.hashes[data] = content_key(data)
+        return key
 
     def get(self, key: str, default: Deflated | None = None) -> Deflated | None:  # type: ignore[override]
         self.used.add(key)

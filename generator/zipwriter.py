@@ -12,7 +12,7 @@ import hashlib
 import struct
 import time
 import zlib
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -45,9 +45,12 @@ def content_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def deflate(data: bytes, store: DeflateStore | None = None) -> Deflated:
-    """The raw deflate stream of `data` at level 9, from `store` when it holds it (then stored there)."""
-    key = content_key(data)
+def deflate(data: bytes, store: DeflateStore | None = None, key: str | None = None) -> Deflated:
+    """The raw deflate stream of `data` at level 9, from `store` when it holds it (then stored there).
+
+    `key`: `content_key(data)`, when the caller knows it already.
+    """
+    key = key or content_key(data)
     if store is not None and (known := store.get(key)) is not None and known.size == len(data):
         return known
     compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
@@ -57,15 +60,19 @@ def deflate(data: bytes, store: DeflateStore | None = None) -> Deflated:
     return result
 
 
-def assemble_zip(entries: Iterable[ZipEntry], epoch: int | None = None, store: DeflateStore | None = None) -> bytes:
-    """The same bytes as `archive.build_zip(entries, epoch)`, deflating only what `store` does not hold."""
+def assemble_zip(entries: Iterable[ZipEntry], epoch: int | None = None, store: DeflateStore | None = None,
+                 key_of: Callable[[bytes], str] = content_key) -> bytes:
+    """The same bytes as `archive.build_zip(entries, epoch)`, deflating only what `store` does not hold.
+
+    `key_of`: `content_key`, or a function giving the same keys faster (one that remembers them).
+    """
     ordered = ordered_entries(entries)
     dostime, dosdate = _dos_stamp(epoch)
     body: list[bytes] = []
     central: list[bytes] = []
     offset = 0
     for entry in ordered:
-        packed = deflate(entry.data, store)
+        packed = deflate(entry.data, store, key_of(entry.data))
         name, flags = _encoded_name(entry.name)
         header = _LOCAL.pack(b"PK\003\004", _VERSION, 0, flags, 8, dostime, dosdate, packed.crc, len(packed.data),
                              packed.size, len(name), 0)
