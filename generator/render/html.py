@@ -13,7 +13,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Literal
@@ -135,6 +135,9 @@ class _Renderer:
         self.cases = {case.id: case for case in course.case_studies}
         self.included_units = {u.code for u in units}
         self.site_url = site_url
+        self._nav_cache: dict[tuple[str, str], list[tuple[str, Markup, Markup]]] = {}
+        self._ui_strings = ui_strings_json(self.lang)
+        self._kinds = {kind: self._(label) for kind, label in KIND_LABELS.items()}
 
     # --- links -----------------------------------------------------------------------------------
     def resolver(self, page_path: str, source: PurePosixPath):  # type: ignore[no-untyped-def]
@@ -305,8 +308,8 @@ class _Renderer:
             "lang": self.lang,
             "content_lang": self.source_lang,
             "source_lang": self.source_lang,
-            "kinds": {kind: self._(label) for kind, label in KIND_LABELS.items()},
-            "ui_strings": ui_strings_json(self.lang),
+            "kinds": self._kinds,
+            "ui_strings": self._ui_strings,
             "standalone": self.style == "package",
             "asset": lambda name: relative_href(path, f"assets/{name}"),
             "home": relative_href(path, "index.html"),
@@ -368,17 +371,35 @@ class _Renderer:
     def _minutes(self, lesson: Lesson) -> str:
         return self._("%(minutes)s min") % {"minutes": lesson.meta.minutes}
 
-    def _nav(self, path: str, unit: UnitSource) -> list[Link]:
-        items = [Link(self._("About this unit"), relative_href(path, unit_path(unit)), unit_path(unit) == path,
-                      target_id=unit.code)]
-        items += [Link(f"{i}. {self.title_of(lesson)}", relative_href(path, lesson_path(lesson)),
-                       lesson_path(lesson) == path, self._minutes(lesson), target_id=lesson.id,
-                       lang=self._content(lesson)[1])
-                  for i, lesson in enumerate(unit.lessons, start=1)]
+    def _nav(self, path: str, unit: UnitSource) -> list[Markup]:
+        """The unit's navigation as seen from `path`: every entry as rendered, `path`'s own marked current."""
+        return [current if target == path else other for target, other, current in self._nav_entries(path, unit)]
+
+    def _nav_entries(self, path: str, unit: UnitSource) -> list[tuple[str, Markup, Markup]]:
+        """(page, its entry, its entry marked current) for each page of the unit's navigation.
+
+        Rendered once per unit and folder: a relative link depends only on the folder it is read from, so every
+        page of a unit shares the entries, which would otherwise cost each page as much as the unit's length.
+        """
+        key = (unit.code, path.rpartition("/")[0])
+        if key not in self._nav_cache:
+            nav_item = self.env.get_template("_macros.html").module.nav_item  # type: ignore[attr-defined]
+            entries = [(page, nav_item(link, self.lang), nav_item(replace(link, current=True), self.lang))
+                       for page, link in self._nav_links(path, unit)]
+            self._nav_cache[key] = entries
+        return self._nav_cache[key]
+
+    def _nav_links(self, path: str, unit: UnitSource) -> list[tuple[str, Link]]:
+        links = [(unit_path(unit), Link(self._("About this unit"), relative_href(path, unit_path(unit)),
+                                        target_id=unit.code))]
+        for i, lesson in enumerate(unit.lessons, start=1):
+            lpath = lesson_path(lesson)
+            links.append((lpath, Link(f"{i}. {self.title_of(lesson)}", relative_href(path, lpath),
+                                      note=self._minutes(lesson), target_id=lesson.id, lang=self._content(lesson)[1])))
         if self._has_quiz_page(unit):
-            items.append(Link(self._("Quiz"), relative_href(path, quiz_path(unit)), quiz_path(unit) == path,
-                              target_id=quiz_id(unit)))
-        return items
+            links.append((quiz_path(unit), Link(self._("Quiz"), relative_href(path, quiz_path(unit)),
+                                                target_id=quiz_id(unit))))
+        return links
 
 
 def _countries(case: CaseStudy) -> str:

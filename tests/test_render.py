@@ -1,0 +1,54 @@
+"""Rendering pages: what each page shows of its unit, however much of it is shared between pages."""
+
+from __future__ import annotations
+
+import posixpath
+
+import lxml.html
+
+from generator import load_project
+from generator.render.html import render_site
+from generator.render.site import Site
+from helpers import REPO
+
+
+def _nav(site: Site, path: str) -> list[lxml.html.HtmlElement]:
+    page = lxml.html.fromstring(site.files[path])
+    return list(page.iterfind(".//nav[@class='unit-nav']/ol/li/a"))
+
+
+def _target(page: str, href: str) -> str:
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), href))
+
+
+def test_every_page_of_a_unit_marks_itself_and_only_itself_current_in_the_navigation() -> None:
+    course, _ = load_project(REPO)
+    site = render_site(course, "package")
+    checked = 0
+    for unit in course.units_in_order():
+        pages = [p.path for p in site.pages_of(unit.code) if p.kind in ("unit", "lesson", "quiz")]
+        for path in pages:
+            links = _nav(site, path)
+            assert [_target(path, a.get("href")) for a in links] == pages
+            assert [_target(path, a.get("href")) for a in links if a.get("aria-current") == "page"] == [path]
+            checked += 1
+    assert checked > 50
+
+
+def test_navigation_titles_lessons_with_their_number_and_study_time() -> None:
+    course, _ = load_project(REPO)
+    site = render_site(course, "package")
+    unit = course.units_in_order()[0]
+    links = _nav(site, site.pages_of(unit.code)[0].path)
+    lesson = unit.lessons[1]
+    entry = links[2]
+    assert entry.text_content() == f"2. {lesson.meta.title}"
+    assert entry.get("data-target") == lesson.id
+    assert entry.getparent().findtext("span") == f"{lesson.meta.minutes} min"
+
+
+def test_a_site_renders_the_same_bytes_however_often_it_is_rendered() -> None:
+    course, _ = load_project(REPO)
+    first = render_site(course, "package")
+    assert render_site(course, "package").files == first.files
+    assert render_site(course, "cc").files != first.files
