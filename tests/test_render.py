@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import posixpath
+from decimal import Decimal
 
 import lxml.html
+from markupsafe import Markup
 
 from generator import load_project
-from generator.render.html import render_site
+from generator.render.html import make_env, render_site
 from generator.render.site import Site
 from helpers import REPO
 
@@ -52,3 +54,14 @@ def test_a_site_renders_the_same_bytes_however_often_it_is_rendered() -> None:
     first = render_site(course, "package")
     assert render_site(course, "package").files == first.files
     assert render_site(course, "cc").files != first.files
+
+
+def test_remembered_translations_still_escape_and_format_each_value_as_given() -> None:
+    template = make_env("de").from_string('{{ _("Unit %(code)s", code=code) }}')
+    assert template.render(code="<b>") == "Einheit &lt;b&gt;"
+    assert template.render(code=Markup("<b>")) == "Einheit <b>"
+    assert template.render(code="<b>") == "Einheit &lt;b&gt;"
+    assert template.render(code=Decimal("1")) == "Einheit 1"
+    assert template.render(code=Decimal("1.0")) == "Einheit 1.0"
+    assert template.render(code=True) == "Einheit True"
+    assert template.render(code=1) == "Einheit 1"

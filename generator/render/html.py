@@ -18,7 +18,8 @@ from importlib import resources
 from pathlib import PurePosixPath
 from typing import Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from generator.checks.content import MAX_MEDIA_BYTES, media_problem, media_source
@@ -59,7 +60,36 @@ def make_env(lang: str = "en") -> Environment:
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                       extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    _remember_translations(env)
     return env
+
+
+_REMEMBERED_TYPES = (str, int, Markup)
+"""Variables whose equal values always format alike (unlike, say, Decimal('1') and Decimal('1.0'))."""
+
+
+def _remember_translations(env: Environment, limit: int = 20_000) -> None:
+    """Make `_()` in templates reuse what it translated and formatted before.
+
+    Every page asks for the same few dozen interface strings, mostly with the same variables (the unit, the
+    lesson count), and jinja's gettext costs more than the rest of the page's text. The result is the same
+    object jinja would build: the translation, escaped as Markup, formatted with the variables escaped.
+    """
+    translate = env.globals["gettext"]
+    done: dict[tuple[object, ...], str] = {}
+
+    @pass_context
+    def gettext(context: Context, message: str, **variables: object) -> str:
+        if not context.eval_ctx.autoescape or any(type(v) not in _REMEMBERED_TYPES for v in variables.values()):
+            return translate(context, message, **variables)  # type: ignore[no-any-return,operator]
+        key = (message, *((name, type(value), value) for name, value in variables.items()))
+        if key not in done:
+            if len(done) >= limit:  # a long preview session: keep memory bounded
+                done.clear()
+            done[key] = translate(context, message, **variables)  # type: ignore[operator]
+        return done[key]
+
+    env.globals.update(gettext=gettext, _=gettext)
 
 
 def months_label(months: tuple[int, ...] | list[int], gettext: Callable[[str], str] = lambda text: text) -> str:
