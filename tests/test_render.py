@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from generator import load_project
 from generator.render.html import make_env, render_site
-from generator.render.site import Site
+from generator.render.site import Page, Site
 from helpers import REPO
 
 
@@ -65,3 +65,23 @@ def test_remembered_translations_still_escape_and_format_each_value_as_given() -
     assert template.render(code=Decimal("1.0")) == "Einheit 1.0"
     assert template.render(code=True) == "Einheit True"
     assert template.render(code=1) == "Einheit 1"
+
+
+def test_a_site_indexes_its_pages_and_files_again_after_it_grows() -> None:
+    site = Site("package", {"assets/style.css": b"", "units/U01/index.html": b'<img src="../../media/a.png">'},
+                [Page("units/U01/index.html", "U01", "Unit", "unit", "U01")])
+    assert site.support_files() == ["assets/style.css"]
+    assert [p.id for p in site.pages_of("U01")] == ["U01"]
+    site.files["media/a.png"] = b"png"
+    site.files["media/b.png"] = b"png"
+    site.files["units/U01/L1.html"] = b"<p>text</p>"
+    site.pages.append(Page("units/U01/L1.html", "L1", "Lesson", "lesson", "U01"))
+    site.pages.append(Page("units/U01/quiz.html", "U01-QUIZ", "Quiz", "quiz", "U01"))
+    site.pages.insert(0, Page("index.html", "P", "Programme", "overview", None))
+    assert site.support_files() == ["assets/style.css", "media/a.png", "media/b.png"]
+    assert [p.id for p in site.pages_of("U01")] == ["U01", "L1", "U01-QUIZ"]
+    assert [p.id for p in site.pages_of(None)] == ["P"]
+    assert site.dependencies_of(site.page("U01", "unit")) == ["assets/style.css", "media/a.png"]
+    assert site.dependencies_of(site.page("L1", "lesson")) == ["assets/style.css"]
+    site.files = {**site.files, "media/c.png": b"png"}
+    assert site.support_files() == ["assets/style.css", "media/a.png", "media/b.png", "media/c.png"]
