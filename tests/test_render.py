@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import posixpath
 from decimal import Decimal
+from pathlib import Path
 
 import lxml.html
 from markupsafe import Markup
 
 from generator import load_project
+from generator.cache import Cache
 from generator.render.html import make_env, render_site
 from generator.render.site import Page, Site
-from helpers import REPO
+from generator.rendercache import CachingRenderer
+from helpers import REPO, MakeProject
 
 
 def _nav(site: Site, path: str) -> list[lxml.html.HtmlElement]:
@@ -85,3 +88,22 @@ def test_a_site_indexes_its_pages_and_files_again_after_it_grows() -> None:
     assert site.dependencies_of(site.page("L1", "lesson")) == ["assets/style.css"]
     site.files = {**site.files, "media/c.png": b"png"}
     assert site.support_files() == ["assets/style.css", "media/a.png", "media/b.png", "media/c.png"]
+
+
+def test_a_units_cache_key_follows_its_lessons_from_one_loaded_curriculum_to_the_next(make_project: MakeProject,
+                                                                                     tmp_path: Path) -> None:
+    root = make_project()
+
+    def keys() -> dict[str, str]:
+        course, _ = load_project(root)
+        units = course.units_in_order()
+        renderer = CachingRenderer(course, "package", units, None, Cache(tmp_path / "cache"))
+        return {unit.code: renderer.unit_key(unit) for unit in units}
+
+    before = keys()
+    assert keys() == before  # the same sources, loaded again: the same keys
+    lesson = root / "modules/02-practice/01-agreeing.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    after = [keys() for _ in range(3)]  # more curricula than the digests are remembered for
+    assert after[0]["U01"] == before["U01"] and after[0]["U02"] != before["U02"]
+    assert after[1] == after[0] == after[2]
