@@ -83,7 +83,6 @@ def test_a_site_indexes_its_pages_and_files_again_after_it_grows() -> None:
     site.pages.insert(0, Page("index.html", "P", "Programme", "overview", None))
     assert site.support_files() == ["assets/style.css", "media/a.png", "media/b.png"]
     assert [p.id for p in site.pages_of("U01")] == ["U01", "L1", "U01-QUIZ"]
-    assert [p.id for p in site.pages_of(None)] == ["P"]
     assert site.dependencies_of(site.page("U01", "unit")) == ["assets/style.css", "media/a.png"]
     assert site.dependencies_of(site.page("L1", "lesson")) == ["assets/style.css"]
     site.files = {**site.files, "media/c.png": b"png"}
