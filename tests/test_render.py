@@ -106,3 +106,8 @@ def test_a_units_cache_key_follows_its_lessons_from_one_loaded_curriculum_to_the
     after = [keys() for _ in range(3)]  # more curricula than the digests are remembered for
     assert after[0]["U01"] == before["U01"] and after[0]["U02"] != before["U02"]
     assert after[1] == after[0] == after[2]
+
+
+def test_a_translation_variable_may_have_any_name() -> None:
+    template = make_env().from_string('{{ _("%(message)s and %(context)s", message=a, context=b) }}')
+    assert template.render(a="<i>", b=2) == "&lt;i&gt; and 2"

@@ -81,7 +81,7 @@ def _remember_translations(env: Environment, limit: int = 20_000) -> None:
     done: dict[tuple[object, ...], str] = {}
 
     @pass_context
-    def gettext(context: Context, message: str, **variables: object) -> str:
+    def gettext(context: Context, message: str, /, **variables: object) -> str:
         if not context.eval_ctx.autoescape or any(type(v) not in _REMEMBERED_TYPES for v in variables.values()):
             return translate(context, message, **variables)  # type: ignore[no-any-return,operator]
         key = (message, *((name, type(value), value) for name, value in variables.items()))
