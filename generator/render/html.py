@@ -266,7 +266,7 @@ class _Renderer:
             self._quiz(unit)
         for case in cases:
             cpath = case_path(case)
-            if any(p.path == cpath for p in self.site.pages):
+            if cpath in self.site.files:
                 continue  # a case serving several units is rendered once, under its first unit
             page = Page(cpath, case.id, self.title_of(case), "case", unit.code)
             doc, content_lang = self._content(case)
