@@ -85,11 +85,12 @@ def _remember_translations(env: Environment, limit: int = 20_000) -> None:
         if not context.eval_ctx.autoescape or any(type(v) not in _REMEMBERED_TYPES for v in variables.values()):
             return translate(context, message, **variables)  # type: ignore[no-any-return,operator]
         key = (message, *((name, type(value), value) for name, value in variables.items()))
-        if key not in done:
+        result = done.get(key)
+        if result is None:
             if len(done) >= limit:  # a long preview session: keep memory bounded
                 done.clear()
-            done[key] = translate(context, message, **variables)  # type: ignore[operator]
-        return done[key]
+            result = done[key] = translate(context, message, **variables)  # type: ignore[operator]
+        return result
 
     env.globals.update(gettext=gettext, _=gettext)
 
