@@ -29,8 +29,8 @@ class CachingRenderer(_Renderer):
                  cache: Cache, site_url: str | None = None) -> None:
         super().__init__(course, style, units, lang, site_url)
         self.cache = cache
-        self.base = digest(compiler_digest(), style, self.lang, repr(site_url), repr(course.programme),
-                           repr(course.competences), *sorted(self.included_units))
+        self.base = digest(compiler_digest(), style, self.lang, repr(site_url), _repr_digest(course, course.programme),
+                           _repr_digest(course, course.competences), *sorted(self.included_units))
         self._events: list[list[Any]] | None = None
         self.reused: list[str] = []
         """Codes of the units taken from the cache, for tests and reports."""
@@ -78,7 +78,7 @@ class CachingRenderer(_Renderer):
         # a case study serving several units is rendered under the first of them: which are done shapes the unit
         before = {u.code for u in self.units[:self.units.index(unit)]}
         done = [c.id for c in cases if any(code in before for code in c.meta.unit_ids)]
-        return digest(self.base, repr(unit), *(repr(c) for c in cases), *done)
+        return digest(self.base, _repr_digest(self.course, unit), *(_repr_digest(self.course, c) for c in cases), *done)
 
     def render_unit(self, unit: UnitSource) -> None:
         """Render (and store) one unit's pages unless the cache holds them: a worker warming the cache."""
@@ -116,6 +116,28 @@ class CachingRenderer(_Renderer):
         _, page_path, source, target, is_image, *recorded = event
         resolved = super().resolver(page_path, PurePosixPath(source))(target, is_image)
         return list(_fields(resolved)) == recorded
+
+
+_REPR_DIGESTS: list[tuple[Curriculum, dict[int, tuple[object, str]]]] = []
+"""For the last few curricula rendered: id of a part -> (the part, digest of its repr)."""
+
+
+def _repr_digest(course: Curriculum, part: object) -> str:
+    """Digest of `repr(part)`, a part of `course`, worked out once per curriculum.
+
+    The repr of a unit holds every lesson and translation it renders; taking it cost more than reusing the
+    pages, and every style and every renderer of a build (a worker makes one per unit) took it again. Parts
+    are immutable, and each entry holds its part, so no other object can come to have its id meanwhile.
+    """
+    digests = next((held for known, held in _REPR_DIGESTS if known is course), None)
+    if digests is None:
+        digests = {}
+        _REPR_DIGESTS.append((course, digests))
+        del _REPR_DIGESTS[:-2]  # a preview loads the curriculum again on every save: keep only the latest
+    entry = digests.get(id(part))
+    if entry is None or entry[0] is not part:
+        entry = digests[id(part)] = (part, digest(repr(part)))
+    return entry[1]
 
 
 def _fields(resolved: Resolved) -> tuple[str | None, str | None, str | None]:

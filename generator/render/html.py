@@ -13,12 +13,13 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from generator.checks.content import MAX_MEDIA_BYTES, media_problem, media_source
@@ -47,6 +48,8 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'se
 Whatever got past the sanitiser still cannot run. `connect-src 'self'` is for the preview's reload events;
 the SCORM runtime talks to the LMS through a JavaScript object in a parent frame, which no policy restricts.
 """
+NAV_ENTRY_SEPARATOR = "\n    "
+"""Between two entries of the unit navigation: a line break and their indent in base.html."""
 ASSETS = ("style.css", "runtime.js", "quiz.js", "selfassessment.js")
 PROFILE_ASSETS = ("style.css", "runtime.js", "selfassessment.js")
 KIND_LABELS = {"knowledge": N_("Knowledge"), "skills": N_("Skills"), "competence": N_("Competence")}
@@ -59,7 +62,37 @@ def make_env(lang: str = "en") -> Environment:
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
                       extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    _remember_translations(env)
     return env
+
+
+_REMEMBERED_TYPES = (str, int, Markup)
+"""Variables whose equal values always format alike (unlike, say, Decimal('1') and Decimal('1.0'))."""
+
+
+def _remember_translations(env: Environment, limit: int = 20_000) -> None:
+    """Make `_()` in templates reuse what it translated and formatted before.
+
+    Every page asks for the same few dozen interface strings, mostly with the same variables (the unit, the
+    lesson count), and jinja's gettext costs more than the rest of the page's text. The result is the same
+    object jinja would build: the translation, escaped as Markup, formatted with the variables escaped.
+    """
+    translate = env.globals["gettext"]
+    done: dict[tuple[object, ...], str] = {}
+
+    @pass_context
+    def gettext(context: Context, message: str, /, **variables: object) -> str:
+        if not context.eval_ctx.autoescape or any(type(v) not in _REMEMBERED_TYPES for v in variables.values()):
+            return translate(context, message, **variables)  # type: ignore[no-any-return,operator]
+        key = (message, *((name, type(value), value) for name, value in variables.items()))
+        result = done.get(key)
+        if result is None:
+            if len(done) >= limit:  # a long preview session: keep memory bounded
+                done.clear()
+            result = done[key] = translate(context, message, **variables)  # type: ignore[operator]
+        return result
+
+    env.globals.update(gettext=gettext, _=gettext)
 
 
 def months_label(months: tuple[int, ...] | list[int], gettext: Callable[[str], str] = lambda text: text) -> str:
@@ -135,6 +168,9 @@ class _Renderer:
         self.cases = {case.id: case for case in course.case_studies}
         self.included_units = {u.code for u in units}
         self.site_url = site_url
+        self._nav_cache: dict[tuple[str, str], list[tuple[str, Markup, Markup]]] = {}
+        self._ui_strings = ui_strings_json(self.lang)
+        self._kinds = {kind: self._(label) for kind, label in KIND_LABELS.items()}
 
     # --- links -----------------------------------------------------------------------------------
     def resolver(self, page_path: str, source: PurePosixPath):  # type: ignore[no-untyped-def]
@@ -231,7 +267,7 @@ class _Renderer:
             self._quiz(unit)
         for case in cases:
             cpath = case_path(case)
-            if any(p.path == cpath for p in self.site.pages):
+            if cpath in self.site.files:
                 continue  # a case serving several units is rendered once, under its first unit
             page = Page(cpath, case.id, self.title_of(case), "case", unit.code)
             doc, content_lang = self._content(case)
@@ -305,8 +341,8 @@ class _Renderer:
             "lang": self.lang,
             "content_lang": self.source_lang,
             "source_lang": self.source_lang,
-            "kinds": {kind: self._(label) for kind, label in KIND_LABELS.items()},
-            "ui_strings": ui_strings_json(self.lang),
+            "kinds": self._kinds,
+            "ui_strings": self._ui_strings,
             "standalone": self.style == "package",
             "asset": lambda name: relative_href(path, f"assets/{name}"),
             "home": relative_href(path, "index.html"),
@@ -368,17 +404,40 @@ class _Renderer:
     def _minutes(self, lesson: Lesson) -> str:
         return self._("%(minutes)s min") % {"minutes": lesson.meta.minutes}
 
-    def _nav(self, path: str, unit: UnitSource) -> list[Link]:
-        items = [Link(self._("About this unit"), relative_href(path, unit_path(unit)), unit_path(unit) == path,
-                      target_id=unit.code)]
-        items += [Link(f"{i}. {self.title_of(lesson)}", relative_href(path, lesson_path(lesson)),
-                       lesson_path(lesson) == path, self._minutes(lesson), target_id=lesson.id,
-                       lang=self._content(lesson)[1])
-                  for i, lesson in enumerate(unit.lessons, start=1)]
+    def _nav(self, path: str, unit: UnitSource) -> Markup:
+        """The entries of the unit's navigation as seen from `path`, its own marked current, one per line.
+
+        One string rather than a list for the template to loop over: escaping and yielding each entry again
+        on every page cost a page as much as the rest of its frame.
+        """
+        return Markup(NAV_ENTRY_SEPARATOR.join(current if target == path else other
+                                               for target, other, current in self._nav_entries(path, unit)))
+
+    def _nav_entries(self, path: str, unit: UnitSource) -> list[tuple[str, Markup, Markup]]:
+        """(page, its entry, its entry marked current) for each page of the unit's navigation.
+
+        Rendered once per unit and folder: a relative link depends only on the folder it is read from, so every
+        page of a unit shares the entries, which would otherwise cost each page as much as the unit's length.
+        """
+        key = (unit.code, path.rpartition("/")[0])
+        if key not in self._nav_cache:
+            nav_item = self.env.get_template("_macros.html").module.nav_item  # type: ignore[attr-defined]
+            entries = [(page, nav_item(link, self.lang), nav_item(replace(link, current=True), self.lang))
+                       for page, link in self._nav_links(path, unit)]
+            self._nav_cache[key] = entries
+        return self._nav_cache[key]
+
+    def _nav_links(self, path: str, unit: UnitSource) -> list[tuple[str, Link]]:
+        links = [(unit_path(unit), Link(self._("About this unit"), relative_href(path, unit_path(unit)),
+                                        target_id=unit.code))]
+        for i, lesson in enumerate(unit.lessons, start=1):
+            lpath = lesson_path(lesson)
+            links.append((lpath, Link(f"{i}. {self.title_of(lesson)}", relative_href(path, lpath),
+                                      note=self._minutes(lesson), target_id=lesson.id, lang=self._content(lesson)[1])))
         if self._has_quiz_page(unit):
-            items.append(Link(self._("Quiz"), relative_href(path, quiz_path(unit)), quiz_path(unit) == path,
-                              target_id=quiz_id(unit)))
-        return items
+            links.append((quiz_path(unit), Link(self._("Quiz"), relative_href(path, quiz_path(unit)),
+                                                target_id=quiz_id(unit))))
+        return links
 
 
 def _countries(case: CaseStudy) -> str:

@@ -37,24 +37,56 @@ class Site:
     pages: list[Page] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Files refused while rendering; a site with any is not packaged."""
+    _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
 
     def page(self, ident: str, kind: PageKind) -> Page:
         return next(p for p in self.pages if p.id == ident and p.kind == kind)
 
     def pages_of(self, unit_code: str) -> list[Page]:
         """The unit's description page, its lessons, the self-assessment, the quiz, then its case studies."""
-        return sorted((p for p in self.pages if p.unit_code == unit_code), key=lambda p: _KIND_ORDER[p.kind])
+        return list(self._indexed().by_unit.get(unit_code, ()))
 
     def support_files(self) -> list[str]:
         """Files that are not pages (stylesheet, scripts, images), sorted."""
-        page_paths = {p.path for p in self.pages}
-        return sorted(path for path in self.files if path not in page_paths)
+        return list(self._indexed().support)
 
     def dependencies_of(self, page: Page) -> list[str]:
         """Support files a page needs: shared assets plus the media it embeds."""
         html = self.files[page.path].decode("utf-8")
-        return [path for path in self.support_files() if relative_href(page.path, path) in html
+        return [path for path in self._indexed().support if relative_href(page.path, path) in html
                 or path.startswith("assets/")]
+
+    def _indexed(self) -> _Index:
+        """The index of the site as it is now; packagers ask once per page, so it is kept until the site grows."""
+        if self._index is None or not self._index.describes(self):
+            self._index = _Index.of(self)
+        return self._index
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    files: dict[str, bytes]
+    file_count: int
+    pages: list[Page]
+    page_count: int
+    support: tuple[str, ...]
+    by_unit: dict[str | None, tuple[Page, ...]]
+
+    @classmethod
+    def of(cls, site: Site) -> _Index:
+        page_paths = {p.path for p in site.pages}
+        by_unit: dict[str | None, list[Page]] = {}
+        for page in site.pages:
+            by_unit.setdefault(page.unit_code, []).append(page)
+        return cls(site.files, len(site.files), site.pages, len(site.pages),
+                   tuple(sorted(path for path in site.files if path not in page_paths)),
+                   {code: tuple(sorted(pages, key=lambda p: _KIND_ORDER[p.kind])) for code, pages in by_unit.items()})
+
+    def describes(self, site: Site) -> bool:
+        # Rendering only adds pages and files (or swaps in other dicts and lists, see rendercache), never removes
+        # one, so the same objects of the same sizes hold the same paths. Holding the objects keeps their ids unique.
+        return (site.files is self.files and len(site.files) == self.file_count
+                and site.pages is self.pages and len(site.pages) == self.page_count)
 
 
 def relative_href(from_page: str, target: str) -> str:

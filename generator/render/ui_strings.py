@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Final
 
 from markupsafe import Markup
@@ -47,5 +48,6 @@ UI_STRINGS: Final = {
 }
 
 
+@lru_cache(maxsize=16)  # as the catalogues are (i18n.translations): a worker makes a renderer per unit
 def ui_strings_json(lang: str) -> Markup:
     return script_json(translate_all(UI_STRINGS, lang))
