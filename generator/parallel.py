@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from lxml import etree
 
@@ -42,6 +42,9 @@ from generator.zipwriter import Deflated, assemble_zip
 MIN_PARALLEL_PAGES: Final = 600
 """Below this many pages to render (over all groups), starting forkserver workers costs more than it saves: a
 100-lesson programme (2 groups of about 105 pages) builds faster in one process (measured on 2 cores)."""
+DEFER_BELOW_GROUPS_PER_JOB: Final = 2
+"""With fewer groups than this per worker (a programme build), each group's packages are validated by whichever
+worker is free, not by the worker that assembled them: the groups are of unequal size (3 packages and 2)."""
 MIN_FORKED_PAGES: Final = 150
 """The same for forked workers, which cost a few milliseconds each (measured on 2 cores)."""
 
@@ -91,7 +94,7 @@ def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settin
                    done: Progress | None = None) -> list[Output]:
     """Render, package and validate every planned package; outputs in plan order."""
     groups = _groups(plan)
-    results: dict[int, list[Output]] = {}
+    results: dict[int, list[Output | Assembled]] = {}
     if _worth_workers(groups, jobs):
         try:
             _in_workers(course, groups, settings, jobs, results, done)
@@ -100,10 +103,19 @@ def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settin
             # forkserver imports again): the groups not done yet are packaged here, giving the same bytes
     for index, group in enumerate(groups):
         if index not in results:
-            results[index] = _package_group(course, group, settings)
+            results[index] = list(_package_group(course, group, settings))
             _report(results[index], done)
-    by_name = {o.name: o for outputs in results.values() for o in outputs}
+    by_name = {o.name: _checked(o, settings, done) for outputs in results.values() for o in outputs}
     return [by_name[p.name] for p in plan]
+
+
+def _checked(package: Output | Assembled, settings: Settings, done: Progress | None) -> Output:
+    """An output; a package assembled by a worker whose validation was cut short is validated here."""
+    if isinstance(package, Output):
+        return package
+    output = _inspected(package, settings, Cache(settings.cache) if settings.cache else None)
+    _report([output], done)
+    return output
 
 
 def _worth_workers(groups: list[list[Planned]], jobs: int) -> bool:
@@ -118,7 +130,7 @@ def _worth_workers(groups: list[list[Planned]], jobs: int) -> bool:
 
 
 def _in_workers(course: Curriculum, groups: list[list[Planned]], settings: Settings, jobs: int,
-                results: dict[int, list[Output]], done: Progress | None) -> None:
+                results: dict[int, list[Output | Assembled]], done: Progress | None) -> None:
     with contextlib.ExitStack() as stack:
         if settings.cache is None and jobs > len(groups):  # workers then hand units over through a private cache
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="curriculum-build-"))
@@ -131,14 +143,21 @@ def _in_workers(course: Curriculum, groups: list[list[Planned]], settings: Setti
             for rendered in [pool.submit(_worker_render, chunk, settings) for chunk in chunks]:
                 rendered.result()
         order = sorted(range(len(groups)), key=lambda i: -_weight(groups[i]))  # big groups first: balance
-        pending: dict[Future[list[Output]], int] = {
-            pool.submit(_worker_group, [_portable(p) for p in groups[i]], settings): i for i in order}
+        defer = len(groups) < DEFER_BELOW_GROUPS_PER_JOB * jobs
+        pending: dict[Future[Any], tuple[int, int | None]] = {  # (group, None), or (group, package) to validate
+            pool.submit(_worker_group, [_portable(p) for p in groups[i]], settings, defer): (i, None) for i in order}
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                index = pending.pop(future)
-                results[index] = future.result()
-                _report(results[index], done)
+                index, position = pending.pop(future)
+                if position is None:
+                    results[index] = future.result()
+                    _report(results[index], done)
+                    pending.update({pool.submit(_worker_inspect, package, settings): (index, at)
+                                    for at, package in enumerate(results[index]) if isinstance(package, Assembled)})
+                else:
+                    results[index][position] = future.result()
+                    _report([results[index][position]], done)
 
 
 @contextlib.contextmanager
@@ -165,12 +184,10 @@ def _pool(course: Curriculum, jobs: int, lang: str | None) -> Iterator[ProcessPo
 
 def _compile_templates(course: Curriculum, lang: str | None) -> None:
     """Compile the page templates here, once, rather than in every forked worker."""
-    from generator.render.html import make_env
+    from generator.render.html import compile_templates
 
     assert course.programme is not None
-    env = make_env(lang or course.programme.languages[0])
-    for name in env.list_templates(extensions=["html"]):
-        env.get_template(name)
+    compile_templates(lang or course.programme.languages[0])
 
 
 RenderItem = tuple[str, str | None, tuple[str, ...], str]
@@ -210,9 +227,9 @@ def _worker_render(items: list[RenderItem], settings: Settings) -> None:
             renderer.render_unit(units[code])
 
 
-def _report(outputs: list[Output], done: Progress | None) -> None:
+def _report(outputs: Sequence[Output | Assembled], done: Progress | None) -> None:
     for output in outputs:
-        if done:
+        if done and isinstance(output, Output):
             done(output.name)
 
 
@@ -248,7 +265,11 @@ def _portable(planned: Planned) -> Portable:
         job.site_url
 
 
-def _worker_group(items: list[Portable], settings: Settings) -> list[Output]:
+def _worker_inspect(package: Assembled, settings: Settings) -> Output:
+    return _inspected(package, settings, Cache(settings.cache) if settings.cache else None)
+
+
+def _worker_group(items: list[Portable], settings: Settings, defer: bool = False) -> list[Output | Assembled]:
     from generator.build import PACKAGERS, package_name
 
     assert _COURSE is not None
@@ -259,10 +280,13 @@ def _worker_group(items: list[Portable], settings: Settings) -> list[Output]:
         job = Job(_COURSE, tuple(units[c] for c in codes), scope, lang, global_objectives,  # type: ignore[arg-type]
                   site_url)
         group.append(Planned(packager, job, package_name(packager, job)))
-    return _package_group(_COURSE, group, settings)
+    return list(_package_group(_COURSE, group, settings, defer))
 
 
-def _package_group(course: Curriculum, group: list[Planned], settings: Settings) -> list[Output]:
+def _package_group(course: Curriculum, group: list[Planned], settings: Settings,
+                   defer: bool = False) -> Sequence[Output | Assembled]:
+    """Render the group's site and assemble its packages; validate them too unless `defer` (then whichever
+    worker is free validates each, `_inspected`)."""
     first = group[0]
     cache = Cache(settings.cache) if settings.cache else None
     codes = tuple(u.code for u in first.job.units)
@@ -272,9 +296,12 @@ def _package_group(course: Curriculum, group: list[Planned], settings: Settings)
                 for p in group]
     with _memo(course, cache, first.packager.style, settings.lang, codes, "packages"):  # QTI and the like
         store = _DeflatePack(cache, _slot(course, first.packager.style, settings.lang, settings.site_url, codes))
-        outputs = [_package(p, site, settings, cache, store) for p in group]
+        assembled = [_assembled_package(p, site, settings, cache, store) for p in group]
     store.save()
-    return outputs
+    if defer:
+        return assembled
+    return [_inspected(package, settings, cache) if isinstance(package, Assembled) else package
+            for package in assembled]
 
 
 def render_cached(course: Curriculum, style: Style, codes: tuple[str, ...] | None, lang: str | None,
@@ -301,17 +328,18 @@ def _memo(course: Curriculum, cache: Cache | None, style: str, lang: str | None,
     memo.save()
 
 
-def _package(planned: Planned, site: Site, settings: Settings, cache: Cache | None, store: _DeflatePack) -> Output:
-    output, fresh = _validated_package(planned, site, settings, cache, store)
-    if output.report.ok and settings.lms:  # the LMS report covers the packages written, in this worker too
-        return dataclasses.replace(output, lms=lms_findings(output.data, output.name, settings.lms, cache, fresh))
-    return output
+@dataclass(frozen=True, slots=True)
+class Assembled:
+    """A package assembled but not validated yet: its name, bytes and build-cache key."""
+
+    name: str
+    data: bytes
+    key: str | None
 
 
-def _validated_package(planned: Planned, site: Site, settings: Settings, cache: Cache | None,
-                       store: _DeflatePack) -> tuple[Output, tuple[Finding, ...] | None]:
-    """The package, from the cache or assembled and validated; with its LMS findings when it was validated (one
-    pass over the bytes gives both)."""
+def _assembled_package(planned: Planned, site: Site, settings: Settings, cache: Cache | None,
+                       store: _DeflatePack) -> Output | Assembled:
+    """The package from the cache (validated, LMS findings included) or, when the cache lacks it, assembled."""
     from generator.archive import ZipEntry, build_tar_gz
 
     packager = planned.packager
@@ -324,17 +352,29 @@ def _validated_package(planned: Planned, site: Site, settings: Settings, cache: 
         key = digest(compiler_digest(), planned.name, packager.container, str(settings.epoch), schemas,
                      *(part for e in sorted(entries, key=lambda e: e.name) for part in (e.name, store.key_of(e.data))))
         if (hit := _cached_package(cache, key, planned.name)) is not None:
-            return hit, None
+            if settings.lms:
+                return dataclasses.replace(hit, lms=lms_findings(hit.data, hit.name, settings.lms, cache))
+            return hit
     if packager.container == "tar.gz":
         data = build_tar_gz(entries, settings.epoch, first=packager.manifest_name)
     else:
         assert packager.manifest_name == "imsmanifest.xml", "zip packages lead with imsmanifest.xml"
         data = assemble_zip(entries, settings.epoch, store, store.key_of)
-    report, findings = inspect_bytes(planned.name, data, settings.schemas, settings.lms)
-    if cache is not None and key is not None and not report.diagnostics:
-        cache.put("packages", key, pack({"format": report.format, "version": report.version,
-                                         "resources": report.resources, "xsd": report.xsd_checked}, [data]))
-    return Output(planned.name, data, report, cached=False), findings
+    return Assembled(planned.name, data, key)
+
+
+def _inspected(package: Assembled, settings: Settings, cache: Cache | None) -> Output:
+    """Validate an assembled package and check it against the LMS rules (one pass over the bytes gives both);
+    store it in the cache when it passed without a diagnostic."""
+    report, findings = inspect_bytes(package.name, package.data, settings.schemas, settings.lms)
+    if cache is not None and package.key is not None and not report.diagnostics:
+        cache.put("packages", package.key, pack({"format": report.format, "version": report.version,
+                                                 "resources": report.resources, "xsd": report.xsd_checked},
+                                                [package.data]))
+    output = Output(package.name, package.data, report, cached=False)
+    if report.ok and settings.lms:  # the LMS report covers the packages written, in this worker too
+        return dataclasses.replace(output, lms=lms_findings(package.data, package.name, settings.lms, cache, findings))
+    return output
 
 
 def _cached_package(cache: Cache, key: str, name: str) -> Output | None:

@@ -9,7 +9,7 @@ folder order, so the model and diagnostics are the same as in one process.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Final
@@ -26,8 +26,12 @@ CHUNKS_PER_JOB: Final = 3
 """Folders differ in size: a few chunks per worker even out the load without much overhead per chunk."""
 
 
-def load_folders(root: Path, folders: list[Path], jobs: int) -> Iterator[Any]:
-    """`load_unit_folder(root, folder)` for each folder, in order; in worker processes when that pays."""
+def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable[[], object] | None = None,
+                 ) -> Iterator[Any]:
+    """`load_unit_folder(root, folder)` for each folder, in order; in worker processes when that pays.
+
+    `meanwhile` runs in this process while the workers load (after loading, without workers).
+    """
     from generator.load.project import load_unit_folder
 
     context = fork_context()
@@ -36,13 +40,17 @@ def load_folders(root: Path, folders: list[Path], jobs: int) -> Iterator[Any]:
     if (context is None or jobs < 2 or len(folders) < 2 or sum(sizes) < MIN_PARALLEL_BYTES
             or _mostly_rendered(store, sum(counts))):
         yield from (load_unit_folder(root, folder) for folder in folders)
+        if meanwhile:
+            meanwhile()
         return
     warm_up()  # once here rather than once in every worker
     chunks = _balanced(list(range(len(folders))), list(sizes), jobs * CHUNKS_PER_JOB)
     loaded: dict[int, Any] = {}
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        for chunk, (results, rendered) in zip(chunks, pool.map(_load_chunk, [(root, [folders[i] for i in c])
-                                                                             for c in chunks]), strict=True):
+        loading = pool.map(_load_chunk, [(root, [folders[i] for i in chunk]) for chunk in chunks])
+        if meanwhile:
+            meanwhile()
+        for chunk, (results, rendered) in zip(chunks, loading, strict=True):
             loaded.update(zip(chunk, results, strict=True))
             if store is not None:
                 store.merge(*rendered)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Final, TypeVar
@@ -42,17 +43,19 @@ QUIZ_FILE: Final = "quiz.yaml"
 _TRANSLATION = re.compile(r"\.([a-z]{2,3}(?:-[A-Z]{2})?)\.md$")
 
 
-def load_project(root: Path, jobs: int = 1) -> tuple[Curriculum, list[Diagnostic]]:
+def load_project(root: Path, jobs: int = 1, meanwhile: Callable[[], object] | None = None,
+                 ) -> tuple[Curriculum, list[Diagnostic]]:
     """Load everything under `root`; return the model (with what could be loaded) and all diagnostics.
 
     With `jobs` > 1 the unit folders are loaded by that many worker processes where forking is safe
-    (generator/load/parallel.py); the model and diagnostics are those of a load in one process.
+    (generator/load/parallel.py); the model and diagnostics are those of a load in one process. `meanwhile`
+    runs in this process while they work (or after loading, when no worker is started).
     Diagnostics: CUR101-CUR112, CUR252, CUR253.
     """
     diags: list[Diagnostic] = []
     programme, programme_pos = _load_yaml_model(root, PROGRAMME_FILE, Programme, diags)
     competences, competences_pos = _load_yaml_model(root, COMPETENCES_FILE, Competences, diags)
-    units, orphans = _load_units(root, diags, jobs)
+    units, orphans = _load_units(root, diags, jobs, meanwhile)
     case_studies = tuple(_load_case_studies(root, diags))
     curriculum = Curriculum(root, programme, programme_pos, competences, competences_pos,
                             units, case_studies, orphans)
@@ -63,7 +66,7 @@ UnitLoad = tuple["UnitSource | None", "PurePosixPath | None", list[Diagnostic]]
 """What one module folder gives: its unit (if it loads), the folder if it has no unit.yaml, and diagnostics."""
 
 
-def _load_units(root: Path, diags: list[Diagnostic], jobs: int = 1,
+def _load_units(root: Path, diags: list[Diagnostic], jobs: int = 1, meanwhile: Callable[[], object] | None = None,
                 ) -> tuple[tuple[UnitSource, ...], tuple[PurePosixPath, ...]]:
     from generator.load.parallel import load_folders
 
@@ -71,11 +74,13 @@ def _load_units(root: Path, diags: list[Diagnostic], jobs: int = 1,
     if not modules.is_dir():
         diags.append(error("CUR106", "folder 'modules/' is missing", PurePosixPath("modules"),
                            hint="Create modules/NN-slug/unit.yaml for each unit (see docs/authoring.md)."))
+        if meanwhile:
+            meanwhile()
         return (), ()
     folders = sorted(p for p in modules.iterdir() if p.is_dir() and not p.name.startswith("."))
     units: list[UnitSource] = []
     orphans: list[PurePosixPath] = []
-    for unit, orphan, found in load_folders(root, folders, jobs):
+    for unit, orphan, found in load_folders(root, folders, jobs, meanwhile):
         diags += found
         units += [unit] if unit is not None else []
         orphans += [orphan] if orphan is not None else []

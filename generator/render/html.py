@@ -18,7 +18,8 @@ from importlib import resources
 from pathlib import PurePosixPath
 from typing import Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.bccache import Bucket
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -60,10 +61,38 @@ DELIVERY_LABELS = {"online": N_("online"), "on-site": N_("on-site"), "hybrid": N
 def make_env(lang: str = "en") -> Environment:
     env = Environment(loader=PackageLoader("generator", "templates"), autoescape=select_autoescape(),
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                      extensions=["jinja2.ext.i18n"])
+                      extensions=["jinja2.ext.i18n"], bytecode_cache=_COMPILED)
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     _remember_translations(env)
     return env
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates shared, in memory, by the environments of every interface language in this process.
+
+    What a template compiles to does not depend on the language (every environment is configured alike; the
+    translations are looked up when a page renders), and compiling is the costly part of loading a template.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if (code := self.code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
+def compile_templates(lang: str = "en") -> None:
+    """Compile every page template now (in memory, for every language; see `_CompiledTemplates`)."""
+    env = make_env(lang)
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
 
 
 _REMEMBERED_TYPES = (str, int, Markup)
