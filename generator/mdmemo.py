@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from generator.cache import Cache
-    from generator.model import Removal
+    from generator.model import Heading, Ref, Removal
     from generator.render.markdown import MarkdownRenderer, Resolved, Resolver
 
 KIND = "markdown"
@@ -104,6 +104,9 @@ class HtmlStore:
         self.entries: dict[str, tuple[str, list[list[Any]]]] = {}
         self.used: set[str] = set()
         self.added = False
+        self.contents: dict[str, list[list[Any]]] = {}
+        """The links, images and headings found in a body's HTML (`load.markdown._collect`), by the HTML's key;
+        rows as `_content_rows` writes them. Saved with the bodies, in their order."""
         from generator.cache import unpack
 
         payload = cache.get(HTML_KIND, slot) if cache is not None else None
@@ -111,16 +114,52 @@ class HtmlStore:
             try:
                 header, blobs = unpack(payload)
                 assert isinstance(header, list) and len(header) == len(blobs)
-                self.entries = {str(key): (blob.decode("utf-8"), list(rows))
-                                for (key, rows), blob in zip(header, blobs, strict=True)}
+                for (key, rows, html_key, contents), blob in zip(header, blobs, strict=True):
+                    self.entries[str(key)] = (blob.decode("utf-8"), list(rows))
+                    if html_key is not None:
+                        self.contents[str(html_key)] = list(contents)
             except (ValueError, AssertionError, TypeError, UnicodeDecodeError):
-                self.entries = {}
+                self.entries, self.contents = {}, {}
 
-    def merge(self, entries: dict[str, tuple[str, list[list[Any]]]], used: set[str]) -> None:
+    def known(self) -> tuple[set[str], set[str]]:
+        """The keys this store holds now, for `delta` to tell what it gains later."""
+        return set(self.entries), set(self.contents)
+
+    def delta(self, known: tuple[set[str], set[str]]) -> StoreDelta:
+        """What this store gained since it held `known`, and what it used (a worker's answer)."""
+        return ({key: self.entries[key] for key in self.entries.keys() - known[0]},
+                {key: self.contents[key] for key in self.contents.keys() - known[1]}, set(self.used))
+
+    def merge(self, delta: StoreDelta) -> None:
         """Take what a worker process rendered and used (generator/load/parallel.py)."""
+        entries, contents, used = delta
         self.entries.update(entries)
+        self.contents.update(contents)
         self.used |= used
         self.added = self.added or bool(entries)
+
+    def content(self, html: str, collect: Callable[[str], tuple[tuple[Ref, ...], tuple[Heading, ...]]],
+                ) -> tuple[tuple[Ref, ...], tuple[Heading, ...]]:
+        """`collect(html)`, from this store when the same HTML was collected before."""
+        from generator.model import Heading, Ref
+
+        key = self._html_key(html)
+        rows = self.contents.get(key)
+        if rows is not None:
+            try:
+                return (tuple(Ref(*row) for row in rows[0]), tuple(Heading(*row) for row in rows[1]))
+            except (TypeError, IndexError):
+                pass
+        refs, headings = collect(html)
+        self.contents[key] = [[[r.target, r.text, r.is_image, r.occurrence] for r in refs],
+                              [[h.level, h.text, h.occurrence] for h in headings]]
+        self.added = True
+        return refs, headings
+
+    def _html_key(self, html: str) -> str:
+        from generator.cache import digest
+
+        return digest(self.salt, "html", html)
 
     def html(self, text: str, render: Callable[[str], tuple[str, tuple[Removal, ...]]]) -> tuple[str, tuple[Removal, ...]]:
         from generator.cache import digest
@@ -145,14 +184,21 @@ class HtmlStore:
         if self.cache is None or (not self.added and self.used == set(self.entries)):
             return
         kept = sorted(k for k in self.used if k in self.entries)
-        self.cache.put(HTML_KIND, self.slot, pack([[k, self.entries[k][1]] for k in kept],
-                                                  [self.entries[k][0].encode("utf-8") for k in kept]))
+        header = []
+        for key in kept:
+            html_key = self._html_key(self.entries[key][0])
+            known = html_key in self.contents
+            header.append([key, self.entries[key][1], html_key if known else None,
+                           self.contents[html_key] if known else None])
+        self.cache.put(HTML_KIND, self.slot, pack(header, [self.entries[k][0].encode("utf-8") for k in kept]))
 
 
 def _removal_row(removal: Removal) -> list[Any]:
     return [removal.kind, removal.element, removal.attribute, removal.value, removal.occurrence]
 
 
+StoreDelta = tuple[dict[str, tuple[str, list[list[Any]]]], dict[str, list[list[Any]]], set[str]]
+"""(bodies rendered, their HTML's contents, bodies used): what a worker's HtmlStore adds to the build's."""
 HTML_KIND = "html"
 ACTIVE_HTML_STORE: ContextVar[HtmlStore | None] = ContextVar("html_store", default=None)
 

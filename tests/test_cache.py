@@ -102,6 +102,25 @@ def test_loading_on_every_core_gives_the_model_and_diagnostics_of_one_process(tm
     assert many == one
 
 
+def test_a_load_from_the_build_cache_gives_the_model_of_a_fresh_load(tmp_path: Path,
+                                                                    workers_for_any_size: list[str]) -> None:
+    import generator.load.markdown as load_markdown
+    from generator.mdmemo import keeping_html
+
+    root = write_synthetic_curriculum(tmp_path / "src", 30, lessons_per_unit=10)
+    lesson = next((root / "modules").glob("02-*/03-*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\n## A heading\n\n[Back](../01-unit/01-lesson.md)\n",
+                      encoding="utf-8")
+    fresh, fresh_diags = load_project(root)
+    cache = Cache(tmp_path / "cache")
+    for jobs in (1, 1, 3, 3):  # the first load fills the cache; the others take bodies, links and headings from it
+        load_markdown.forget_memos()
+        with keeping_html(cache, root):
+            model, diags = load_project(root, jobs)
+        assert (model, diags) == (fresh, fresh_diags)
+    assert "generator.load.parallel:fork" in workers_for_any_size
+
+
 def test_bodies_rendered_by_workers_are_kept_for_the_next_build(tmp_path: Path, workers_for_any_size: list[str],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import generator.load.markdown as load_markdown

@@ -86,7 +86,8 @@ def _read(body: str, body_line: int, render: Callable[[str], tuple[str, tuple[Re
     if overloaded is not None:
         return Document(body, body_line, overloaded_line=body_line + overloaded - 1)
     html, removals = render(body)
-    refs, headings = _collect(html)
+    store = ACTIVE_HTML_STORE.get()
+    refs, headings = store.content(html, _collect) if store is not None else _collect(html)
     return Document(body, body_line, html, refs, removals, headings)
 
 

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from generator.load.markdown import overloaded_block, safe_html, warm_up
-from generator.mdmemo import ACTIVE_HTML_STORE, HtmlStore
+from generator.mdmemo import ACTIVE_HTML_STORE, StoreDelta
 from generator.model import UnitSource
 from generator.workers import fork_context
 
 MIN_PARALLEL_BYTES: Final = 200_000
 """Below this much Markdown (about 60 lessons), forking workers saves less than it costs (measured on 2 cores)."""
-MOSTLY_RENDERED: Final = 0.8
 CHUNKS_PER_JOB: Final = 3
 """Folders differ in size: a few chunks per worker even out the load without much overhead per chunk."""
 
@@ -36,15 +35,14 @@ def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable
 
     context = fork_context()
     store = ACTIVE_HTML_STORE.get()
-    counts, sizes = zip(*(_markdown_files(folder) for folder in folders), strict=True) if folders else ((), ())
-    if (context is None or jobs < 2 or len(folders) < 2 or sum(sizes) < MIN_PARALLEL_BYTES
-            or _mostly_rendered(store, sum(counts))):
+    sizes = [_markdown_bytes(folder) for folder in folders]
+    if context is None or jobs < 2 or len(folders) < 2 or sum(sizes) < MIN_PARALLEL_BYTES:
         yield from (load_unit_folder(root, folder) for folder in folders)
         if meanwhile:
             meanwhile()
         return
     warm_up()  # once here rather than once in every worker
-    chunks = _balanced(list(range(len(folders))), list(sizes), jobs * CHUNKS_PER_JOB)
+    chunks = _balanced(list(range(len(folders))), sizes, jobs * CHUNKS_PER_JOB)
     loaded: dict[int, Any] = {}
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         loading = pool.map(_load_chunk, [(root, [folders[i] for i in chunk]) for chunk in chunks])
@@ -52,26 +50,24 @@ def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable
             meanwhile()
         for chunk, (results, rendered) in zip(chunks, loading, strict=True):
             loaded.update(zip(chunk, results, strict=True))
-            if store is not None:
-                store.merge(*rendered)
+            if store is not None and rendered is not None:
+                store.merge(rendered)
     yield from (loaded[index] for index in range(len(folders)))
 
 
-def _load_chunk(task: tuple[Path, list[Path]]) -> tuple[list[Any], tuple[dict[str, Any], set[str]]]:
+def _load_chunk(task: tuple[Path, list[Path]]) -> tuple[list[Any], StoreDelta | None]:
     """Runs in a worker: load the folders; also return what the HtmlStore gained and used meanwhile."""
     from generator.load.project import load_unit_folder
 
     root, folders = task
     store = ACTIVE_HTML_STORE.get()
-    known = set(store.entries) if store is not None else set()
+    known = store.known() if store is not None else (set(), set())
     if store is not None:
         store.used = set()
     results = [load_unit_folder(root, folder) for folder in folders]
     for unit, _, _ in results:
         _render_quiz_texts(unit)
-    if store is None:
-        return results, ({}, set())
-    return results, ({key: store.entries[key] for key in store.entries.keys() - known}, store.used)
+    return results, store.delta(known) if store is not None else None
 
 
 def _render_quiz_texts(unit: UnitSource | None) -> None:
@@ -83,19 +79,11 @@ def _render_quiz_texts(unit: UnitSource | None) -> None:
                     safe_html(text)
 
 
-def _markdown_files(folder: Path) -> tuple[int, int]:
-    """How many Markdown files the folder holds, and their bytes."""
+def _markdown_bytes(folder: Path) -> int:
     try:
-        sizes = [path.stat().st_size for path in folder.glob("*.md")]
+        return sum(path.stat().st_size for path in folder.glob("*.md"))
     except OSError:
-        return 0, 0
-    return len(sizes), sum(sizes)
-
-
-def _mostly_rendered(store: HtmlStore | None, files: int) -> bool:
-    """Whether the cache likely holds most bodies already (a rebuild): then loading is reading and parsing,
-    which costs less in one process than sending the model back from workers (measured)."""
-    return store is not None and len(store.entries) >= files * MOSTLY_RENDERED
+        return 0
 
 
 def _balanced(items: list[int], sizes: list[int], count: int) -> list[list[int]]:

@@ -112,20 +112,26 @@ def load_unit_folder(root: Path, folder: Path) -> UnitLoad:
 def _load_lessons(root: Path, folder: Path, rel_folder: PurePosixPath, unit_code: str,
                   diags: list[Diagnostic]) -> list[Lesson]:
     lessons = []
-    for path in _sources(folder, rel_folder, diags):
+    listing = _markdown_files(folder)
+    for path in _sources(listing, folder, rel_folder, diags):
         rel = rel_folder / path.name
         loaded = _load_markdown(root, rel, LessonMeta, diags)
         if loaded:
             meta, positions, doc, text = loaded
             lessons.append(Lesson(meta, unit_code, rel, positions, doc, source_hash(text),
-                                  _load_translations(root, path, rel_folder, diags)))
+                                  _load_translations(root, path, listing, rel_folder, diags)))
     return lessons
 
 
-def _sources(folder: Path, rel_folder: PurePosixPath, diags: list[Diagnostic]) -> list[Path]:
-    """Markdown sources of a folder; translations are loaded with their source, and orphans reported."""
+def _markdown_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.md"))
+
+
+def _sources(listing: list[Path], folder: Path, rel_folder: PurePosixPath, diags: list[Diagnostic]) -> list[Path]:
+    """Markdown sources of a folder (`listing`: its Markdown files); translations are loaded with their source,
+    and orphans reported."""
     sources = []
-    for path in sorted(folder.glob("*.md")):
+    for path in listing:
         if path.name.lower() == "readme.md":
             continue
         match = _TRANSLATION.search(path.name)
@@ -138,11 +144,12 @@ def _sources(folder: Path, rel_folder: PurePosixPath, diags: list[Diagnostic]) -
     return sources
 
 
-def _load_translations(root: Path, source: Path, rel_folder: PurePosixPath,
+def _load_translations(root: Path, source: Path, listing: list[Path], rel_folder: PurePosixPath,
                        diags: list[Diagnostic]) -> tuple[Translation, ...]:
+    """The translations of `source` among its folder's Markdown files (`listing`): `<stem>.<lang>.md`."""
     found = []
-    for path in sorted(source.parent.glob(f"{source.stem}.*.md")):
-        match = _TRANSLATION.fullmatch(path.name[len(source.stem):])
+    for path in listing:
+        match = _TRANSLATION.fullmatch(path.name[len(source.stem):]) if path.name.startswith(source.stem) else None
         if not match:
             continue
         rel = rel_folder / path.name
@@ -159,13 +166,14 @@ def _load_case_studies(root: Path, diags: list[Diagnostic]) -> list[CaseStudy]:
         return []
     cases = []
     rel_folder = PurePosixPath("case_studies")
-    for path in _sources(folder, rel_folder, diags):
+    listing = _markdown_files(folder)
+    for path in _sources(listing, folder, rel_folder, diags):
         rel = rel_folder / path.name
         loaded = _load_markdown(root, rel, CaseStudyMeta, diags)
         if loaded:
             meta, positions, doc, text = loaded
             cases.append(CaseStudy(meta, rel, positions, doc, source_hash(text),
-                                   _load_translations(root, path, rel_folder, diags)))
+                                   _load_translations(root, path, listing, rel_folder, diags)))
     return cases
 
 
