@@ -102,6 +102,30 @@ def test_loading_on_every_core_gives_the_model_and_diagnostics_of_one_process(tm
     assert many == one
 
 
+def test_when_load_workers_die_the_load_finishes_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 workers_for_any_size: list[str]) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    root = write_synthetic_curriculum(tmp_path / "src", 30, lessons_per_unit=10)
+    fresh = load_project(root)
+
+    class DyingPool:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def __enter__(self) -> DyingPool:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def map(self, *args: object) -> object:
+            raise BrokenProcessPool("a worker was killed")
+
+    monkeypatch.setattr(generator.load.parallel, "ProcessPoolExecutor", DyingPool)
+    assert load_project(root, jobs=2) == fresh
+
+
 def test_a_load_from_the_build_cache_gives_the_model_of_a_fresh_load(tmp_path: Path,
                                                                     workers_for_any_size: list[str]) -> None:
     import generator.load.markdown as load_markdown

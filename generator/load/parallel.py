@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Final
 
@@ -44,15 +45,22 @@ def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable
     warm_up()  # once here rather than once in every worker
     chunks = _balanced(list(range(len(folders))), sizes, jobs * CHUNKS_PER_JOB)
     loaded: dict[int, Any] = {}
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        loading = pool.map(_load_chunk, [(root, [folders[i] for i in chunk]) for chunk in chunks])
-        if meanwhile:
-            meanwhile()
-        for chunk, (results, rendered) in zip(chunks, loading, strict=True):
-            loaded.update(zip(chunk, results, strict=True))
-            if store is not None and rendered is not None:
-                store.merge(rendered)
-    yield from (loaded[index] for index in range(len(folders)))
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            loading = pool.map(_load_chunk, [(root, [folders[i] for i in chunk]) for chunk in chunks])
+            if meanwhile:
+                meanwhile()
+                meanwhile = None
+            for chunk, (results, rendered) in zip(chunks, loading, strict=True):
+                loaded.update(zip(chunk, results, strict=True))
+                if store is not None and rendered is not None:
+                    store.merge(rendered)
+    except (BrokenProcessPool, OSError):
+        pass  # workers could not start or died (out of memory, say): what they did not load is loaded here
+    if meanwhile:
+        meanwhile()
+    yield from (loaded[index] if index in loaded else load_unit_folder(root, folders[index])
+                for index in range(len(folders)))
 
 
 def _load_chunk(task: tuple[Path, list[Path]]) -> tuple[list[Any], StoreDelta | None]:
