@@ -137,13 +137,7 @@ class _CommonCartridge:
     def entries(self, job: Job, site: Site) -> Iterator[ZipEntry]:
         for path in sorted(site.files):
             yield ZipEntry(path, site.files[path])
-        qti = QtiWriter(job.gettext)
-        quizzes = [unit.quiz for unit in job.units if unit.quiz]
-        for unit in job.units:
-            if unit.quiz:
-                yield ZipEntry(_quiz_path(unit), _xml(qti.assessment(f"QZ-{unit.code}", unit.quiz)))
-        if quizzes:
-            yield ZipEntry(BANK_PATH, _xml(qti.bank("QUESTION-BANK", quizzes)))
+        yield from _quiz_entries(job, site)
         p = self.profile
         W = ElementMaker(namespace=p.weblink_ns, nsmap={None: p.weblink_ns})
         online = online_self_assessment(job.site_url)
@@ -159,6 +153,23 @@ class _CommonCartridge:
                 topic = T.topic(T.title(unit.unit.discussion.title),
                                 T.text(_topic_html(job, unit), texttype="text/html"))
                 yield ZipEntry(_topic_path(unit), _xml(topic))
+
+
+def _quiz_entries(job: Job, site: Site) -> list[ZipEntry]:
+    """Each unit's quiz and the question bank as QTI; the same for every cartridge version, so made once per
+    rendering and language."""
+    key = ("qti", tuple(unit.code for unit in job.units), job.language)
+    known = site.derived.get(key)
+    if isinstance(known, list):
+        return known
+    qti = QtiWriter(job.gettext)
+    quizzes = [unit.quiz for unit in job.units if unit.quiz]
+    entries = [ZipEntry(_quiz_path(unit), _xml(qti.assessment(f"QZ-{unit.code}", unit.quiz)))
+               for unit in job.units if unit.quiz]
+    if quizzes:
+        entries.append(ZipEntry(BANK_PATH, _xml(qti.bank("QUESTION-BANK", quizzes))))
+    site.derived[key] = entries
+    return entries
 
 
 def _page_item(E: ElementMaker, page: Page, title: str) -> etree._Element:

@@ -38,6 +38,9 @@ class Site:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Files refused while rendering; a site with any is not packaged."""
     _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
+    derived: dict[tuple[object, ...], object] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What packagers make of this rendering alone (a cartridge's quizzes), kept for the other packages made from
+    it: both cartridges carry the same QTI files."""
 
     def page(self, ident: str, kind: PageKind) -> Page:
         return next(p for p in self.pages if p.id == ident and p.kind == kind)
