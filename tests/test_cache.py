@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -55,6 +57,12 @@ def workers_for_any_size(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(generator.parallel, "MIN_PARALLEL_PAGES", 0)
     monkeypatch.setattr(generator.parallel, "MIN_FORKED_PAGES", 0)
     monkeypatch.setattr(generator.load.parallel, "MIN_PARALLEL_BYTES", 0)
+    if sys.platform.startswith("linux"):
+        # Playwright's browser tests leave asyncio's waitpid thread in this process, which would make the build
+        # fall back (see test_a_process_with_threads_does_not_fork); that thread holds no lock a child could need
+        fork = multiprocessing.get_context("fork")
+        monkeypatch.setattr(generator.parallel, "fork_context", lambda: fork)
+        monkeypatch.setattr(generator.load.parallel, "fork_context", lambda: fork)
     started: list[str] = []
     for module in (generator.parallel, generator.load.parallel):
         original = module.ProcessPoolExecutor
@@ -75,6 +83,21 @@ def test_parallel_and_sequential_builds_give_identical_bytes(tmp_path: Path, wor
         assert parallel == build(root, tmp_path / f"sequential-{scope}", scope, jobs=1, cache=False)
     assert "generator.load.parallel:fork" in workers_for_any_size
     assert "generator.parallel:fork" in workers_for_any_size
+
+
+def test_a_process_with_threads_does_not_fork() -> None:
+    import threading
+
+    from generator.workers import fork_context
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert fork_context() is None
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_where_forking_is_unsafe_the_forkserver_builds_the_same_bytes(tmp_path: Path, workers_for_any_size: list[str],
