@@ -36,7 +36,7 @@ from generator.render.site import Site
 from generator.rendercache import KIND as UNITS
 from generator.rendercache import CachingRenderer, render_site_cached
 from generator.validate import PackageReport
-from generator.workers import fork_context
+from generator.workers import fork_context, forking
 from generator.zipwriter import Deflated, assemble_zip
 
 MIN_PARALLEL_PAGES: Final = 600
@@ -170,7 +170,7 @@ def _pool(course: Curriculum, jobs: int, lang: str | None) -> Iterator[ProcessPo
         _compile_templates(course, lang)
         _COURSE = course
         try:
-            with ProcessPoolExecutor(jobs, mp_context=forked) as pool:
+            with forking(), ProcessPoolExecutor(jobs, mp_context=forked) as pool:
                 yield pool
         finally:
             _COURSE = None

@@ -9,10 +9,13 @@ the forkserver.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from multiprocessing.context import BaseContext
 
 
@@ -23,8 +26,27 @@ def default_jobs() -> int:
 
 def fork_context() -> BaseContext | None:
     """The `fork` start method when forking is safe here, else None."""
-    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+    if not sys.platform.startswith("linux") or threading.active_count() > 1 or _os_threads() != 1:
         return None
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     return multiprocessing.get_context("fork")
+
+
+def _os_threads() -> int:
+    """Threads of this process as the kernel counts them (threading misses those a C extension starts)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 0
+
+
+@contextlib.contextmanager
+def forking() -> Iterator[None]:
+    """While a pool of forked workers runs: keep the objects they inherit out of the cyclic garbage collector,
+    whose bookkeeping would write to every object and so copy each page the workers share with this process."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -219,7 +219,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lessons", default="10,100,1000", help="comma-separated sizes")
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts")
+    parser.add_argument("--repeat", type=lambda text: max(1, int(text)), default=3,
+                        help="runs per figure (at least 1); the best counts")
     parser.add_argument("--code", type=Path, default=None, help="benchmark the compiler in this folder instead")
     parser.add_argument("--schemas", type=Path, default=None)
     parser.add_argument("--formats", default=",".join(FORMATS),

@@ -15,10 +15,11 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Final
 
+from generator.load.files import resolves_inside
 from generator.load.markdown import overloaded_block, safe_html, warm_up
 from generator.mdmemo import ACTIVE_HTML_STORE, StoreDelta
 from generator.model import UnitSource
-from generator.workers import fork_context
+from generator.workers import fork_context, forking
 
 MIN_PARALLEL_BYTES: Final = 200_000
 """Below this much Markdown (about 60 lessons), forking workers saves less than it costs (measured on 2 cores)."""
@@ -35,9 +36,8 @@ def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable
     from generator.load.project import load_unit_folder
 
     context = fork_context()
-    store = ACTIVE_HTML_STORE.get()
-    sizes = [_markdown_bytes(folder) for folder in folders]
-    if context is None or jobs < 2 or len(folders) < 2 or sum(sizes) < MIN_PARALLEL_BYTES:
+    sizes = [_markdown_bytes(root, folder) for folder in folders] if context and jobs > 1 and len(folders) > 1 else []
+    if context is None or not sizes or sum(sizes) < MIN_PARALLEL_BYTES:
         yield from (load_unit_folder(root, folder) for folder in folders)
         if meanwhile:
             meanwhile()
@@ -45,12 +45,13 @@ def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable
     warm_up()  # once here rather than once in every worker
     chunks = _balanced(list(range(len(folders))), sizes, jobs * CHUNKS_PER_JOB)
     loaded: dict[int, Any] = {}
+    store = ACTIVE_HTML_STORE.get()
     try:
-        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        with forking(), ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context) as pool:
             loading = pool.map(_load_chunk, [(root, [folders[i] for i in chunk]) for chunk in chunks])
             if meanwhile:
-                meanwhile()
-                meanwhile = None
+                done, meanwhile = meanwhile, None
+                done()
             for chunk, (results, rendered) in zip(chunks, loading, strict=True):
                 loaded.update(zip(chunk, results, strict=True))
                 if store is not None and rendered is not None:
@@ -87,7 +88,10 @@ def _render_quiz_texts(unit: UnitSource | None) -> None:
                     safe_html(text)
 
 
-def _markdown_bytes(folder: Path) -> int:
+def _markdown_bytes(root: Path, folder: Path) -> int:
+    """The folder's Markdown, in bytes (0 for a folder outside the project: loading reports it, unread)."""
+    if not resolves_inside(folder, root):
+        return 0
     try:
         return sum(path.stat().st_size for path in folder.glob("*.md"))
     except OSError:

@@ -99,6 +99,12 @@ _REMEMBERED_TYPES = (str, int, Markup)
 """Variables whose equal values always format alike (unlike, say, Decimal('1') and Decimal('1.0'))."""
 
 
+def _rememberable(value: object) -> bool:
+    """A value `_()` may remember its result for: one that always formats alike, and short (a long one is an
+    author's text, seldom asked for again, and would fill the memo)."""
+    return type(value) is int or (type(value) in _REMEMBERED_TYPES and len(value) <= 200)  # type: ignore[arg-type]
+
+
 def _remember_translations(env: Environment, limit: int = 20_000) -> None:
     """Make `_()` in templates reuse what it translated and formatted before.
 
@@ -111,7 +117,7 @@ def _remember_translations(env: Environment, limit: int = 20_000) -> None:
 
     @pass_context
     def gettext(context: Context, message: str, /, **variables: object) -> str:
-        if not context.eval_ctx.autoescape or any(type(v) not in _REMEMBERED_TYPES for v in variables.values()):
+        if not context.eval_ctx.autoescape or not all(map(_rememberable, variables.values())):
             return translate(context, message, **variables)  # type: ignore[no-any-return,operator]
         key = (message, *((name, type(value), value) for name, value in variables.items()))
         result = done.get(key)

@@ -194,9 +194,15 @@ def descriptor_entry(resource: etree._Element, fmt: ManifestFormat) -> str | Non
 def _reference(element: etree._Element, attribute: str, value: str, fmt: ManifestFormat, base: str | None = None,
                owner: str | None = None) -> Reference:
     """`base`: the element's xml:base, combined with its ancestors' (`_base_of`); `owner`: `_owner(element)`."""
-    target, remote, problem = _resolve(_base_of(element) if base is None else base, value)
+    base = _base_of(element) if base is None else base
+    resolve = _resolve if len(base) + len(value) <= MAX_REMEMBERED_CHARS else _resolve.__wrapped__
+    target, remote, problem = resolve(base, value)
     return Reference(owner if owner is not None else _owner(element), attribute, value, target, remote, problem,
                      source_line(element), attribute == "href" and _is_sco(element, fmt))
+
+
+MAX_REMEMBERED_CHARS = 1024
+"""Longer references (only a hostile manifest has them) are resolved each time, so `_resolve`'s memo stays small."""
 
 
 @functools.lru_cache(maxsize=4096)  # a resource's href is mostly also its first file's, a page's media recur
