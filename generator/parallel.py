@@ -36,7 +36,7 @@ from generator.render.site import Site
 from generator.rendercache import KIND as UNITS
 from generator.rendercache import CachingRenderer, render_site_cached
 from generator.validate import PackageReport
-from generator.workers import fork_context, forking
+from generator.workers import balanced_chunks, fork_context, forking
 from generator.zipwriter import Deflated, assemble_zip
 
 MIN_PARALLEL_PAGES: Final = 600
@@ -206,14 +206,7 @@ def _unit_chunks(course: Curriculum, groups: list[list[Planned]], settings: Sett
         codes = tuple(u.code for u in job.units)
         todo += [(len(unit.lessons) + 1, (renderer.style, settings.lang, codes, unit.code))
                  for unit in job.units if not cache.has(UNITS, renderer.unit_key(unit))]
-    count = min(len(todo), jobs * 4)
-    chunks: list[list[RenderItem]] = [[] for _ in range(count)]
-    sizes = [0] * count
-    for size, item in sorted(todo, key=lambda t: -t[0]):  # largest first, each to the lightest chunk
-        lightest = sizes.index(min(sizes))
-        chunks[lightest].append(item)
-        sizes[lightest] += size
-    return chunks
+    return balanced_chunks(todo, jobs * 4)
 
 
 def _worker_render(items: list[RenderItem], settings: Settings) -> None:

@@ -17,6 +17,9 @@ import sys
 import threading
 from collections.abc import Iterator
 from multiprocessing.context import BaseContext
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def default_jobs() -> int:
@@ -50,3 +53,15 @@ def forking() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def balanced_chunks(sized: list[tuple[int, T]], count: int) -> list[list[T]]:
+    """The items of `(size, item)` pairs in up to `count` chunks of similar total size: largest first, each to
+    the lightest chunk so far."""
+    chunks: list[list[T]] = [[] for _ in range(min(count, len(sized)))]
+    totals = [0] * len(chunks)
+    for size, item in sorted(sized, key=lambda pair: -pair[0]):
+        lightest = totals.index(min(totals))
+        chunks[lightest].append(item)
+        totals[lightest] += size
+    return chunks

@@ -19,7 +19,7 @@ from generator.load.files import resolves_inside
 from generator.load.markdown import overloaded_block, safe_html, warm_up
 from generator.mdmemo import ACTIVE_HTML_STORE, StoreDelta
 from generator.model import UnitSource
-from generator.workers import fork_context, forking
+from generator.workers import balanced_chunks, fork_context, forking
 
 MIN_PARALLEL_BYTES: Final = 200_000
 """Below this much Markdown (about 60 lessons), forking workers saves less than it costs (measured on 2 cores)."""
@@ -43,7 +43,8 @@ def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable
             meanwhile()
         return
     warm_up()  # once here rather than once in every worker
-    chunks = _balanced(list(range(len(folders))), sizes, jobs * CHUNKS_PER_JOB)
+    sized = [(size, index) for index, size in enumerate(sizes)]
+    chunks = [sorted(chunk) for chunk in balanced_chunks(sized, jobs * CHUNKS_PER_JOB)]  # each in folder order
     loaded: dict[int, Any] = {}
     store = ACTIVE_HTML_STORE.get()
     try:
@@ -96,14 +97,3 @@ def _markdown_bytes(root: Path, folder: Path) -> int:
         return sum(path.stat().st_size for path in folder.glob("*.md"))
     except OSError:
         return 0
-
-
-def _balanced(items: list[int], sizes: list[int], count: int) -> list[list[int]]:
-    """`items` in up to `count` chunks of similar total size, each chunk in folder order."""
-    chunks: list[list[int]] = [[] for _ in range(min(count, len(items)))]
-    totals = [0] * len(chunks)
-    for item in sorted(items, key=lambda i: -sizes[i]):
-        lightest = totals.index(min(totals))
-        chunks[lightest].append(item)
-        totals[lightest] += sizes[item]
-    return [sorted(chunk) for chunk in chunks]
