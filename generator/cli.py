@@ -108,8 +108,9 @@ def check(root: Path, strict: bool, output_format: str, list_codes: bool, no_cac
         return
     from generator.cache import Cache, default_folder
     from generator.checks import check_sources
+    from generator.workers import default_jobs
 
-    diags, files = check_sources(root, None if no_cache else Cache(default_folder()))
+    diags, files = check_sources(root, None if no_cache else Cache(default_folder()), default_jobs())
     report(diags, strict=strict, output_format=output_format, root=root, cases=cases_for_files(files, diags),
            suite="curriculum check")
 

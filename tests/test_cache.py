@@ -125,6 +125,21 @@ def test_loading_on_every_core_gives_the_model_and_diagnostics_of_one_process(tm
     assert many == one
 
 
+def test_check_on_every_core_reports_what_one_process_reports(tmp_path: Path,
+                                                               workers_for_any_size: list[str]) -> None:
+    from generator.checks import check_sources
+
+    root = write_synthetic_curriculum(tmp_path / "src", 40, lessons_per_unit=8)
+    lesson = next((root / "modules").glob("01-*/02-*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\n[Gone](missing.md)\n\n![](nowhere.png)\n",
+                      encoding="utf-8")
+    (next((root / "modules").glob("03-*")) / "quiz.yaml").write_text("questions: [", encoding="utf-8")
+    one = check_sources(root, None, 1)
+    assert {d.code for d in one[0]} >= {"CUR102", "CUR243", "CUR244"}  # the broken quiz, link and image
+    assert check_sources(root, None, 3) == one
+    assert workers_for_any_size == ["generator.load.parallel:fork"]
+
+
 def test_when_load_workers_die_the_load_finishes_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                  workers_for_any_size: list[str]) -> None:
     from concurrent.futures.process import BrokenProcessPool

@@ -60,13 +60,15 @@ def check_project(root: Path) -> list[Diagnostic]:
     return check_sources(root)[0]
 
 
-def check_sources(root: Path, cache: Cache | None = None) -> tuple[list[Diagnostic], list[PurePosixPath]]:
+def check_sources(root: Path, cache: Cache | None = None, jobs: int = 1,
+                  ) -> tuple[list[Diagnostic], list[PurePosixPath]]:
     """Like `check_project`, and also the source files that were checked (for per-file reports).
 
     With `cache`, bodies whose text is unchanged take their sanitised HTML from the build cache, as `build` does
     (generator/mdmemo.py), so both judge the same HTML; rendering every body is most of what checking costs.
+    `jobs` > 1 loads in that many worker processes, as `build` does (generator/load/parallel.py).
     """
-    with keeping_html(cache, root):
-        course, diags = load_project(root)
+    with keeping_html(cache, root, in_memory=jobs > 1):
+        course, diags = load_project(root, jobs)
         diags += run_checks(course)
     return sorted(diags, key=sort_key), course.source_files()
