@@ -57,6 +57,7 @@ def workers_for_any_size(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(generator.parallel, "MIN_PARALLEL_PAGES", 0)
     monkeypatch.setattr(generator.parallel, "MIN_FORKED_PAGES", 0)
     monkeypatch.setattr(generator.load.parallel, "MIN_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(generator.load.parallel, "MIN_PARALLEL_BYTES_WARM", 0)
     if sys.platform.startswith("linux"):
         # Playwright's browser tests leave asyncio's waitpid thread in this process, which would make the build
         # fall back (see test_a_process_with_threads_does_not_fork); that thread holds no lock a child could need
