@@ -105,8 +105,8 @@ class HtmlStore:
         self.used: set[str] = set()
         self.added = False
         self.contents: dict[str, list[list[Any]]] = {}
-        """The links, images and headings found in a body's HTML (`load.markdown._collect`), by the HTML's key;
-        rows as `_content_rows` writes them. Saved with the bodies, in their order."""
+        """The links, images and headings found in a body's HTML (`load.markdown._collect`), by the HTML's key,
+        as rows (`content` writes them). Saved with the bodies, in their order."""
         from generator.cache import unpack
 
         payload = cache.get(HTML_KIND, slot) if cache is not None else None

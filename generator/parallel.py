@@ -103,7 +103,7 @@ def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settin
             # forkserver imports again): the groups not done yet are packaged here, giving the same bytes
     for index, group in enumerate(groups):
         if index not in results:
-            results[index] = list(_package_group(course, group, settings))
+            results[index] = _package_group(course, group, settings)
             _report(results[index], done)
     by_name = {o.name: _checked(o, settings, done) for outputs in results.values() for o in outputs}
     return [by_name[p.name] for p in plan]
@@ -113,7 +113,7 @@ def _checked(package: Output | Assembled, settings: Settings, done: Progress | N
     """An output; a package assembled by a worker whose validation was cut short is validated here."""
     if isinstance(package, Output):
         return package
-    output = _inspected(package, settings, Cache(settings.cache) if settings.cache else None)
+    output = _worker_inspect(package, settings)
     _report([output], done)
     return output
 
@@ -273,11 +273,11 @@ def _worker_group(items: list[Portable], settings: Settings, defer: bool = False
         job = Job(_COURSE, tuple(units[c] for c in codes), scope, lang, global_objectives,  # type: ignore[arg-type]
                   site_url)
         group.append(Planned(packager, job, package_name(packager, job)))
-    return list(_package_group(_COURSE, group, settings, defer))
+    return _package_group(_COURSE, group, settings, defer)
 
 
 def _package_group(course: Curriculum, group: list[Planned], settings: Settings,
-                   defer: bool = False) -> Sequence[Output | Assembled]:
+                   defer: bool = False) -> list[Output | Assembled]:
     """Render the group's site and assemble its packages; validate them too unless `defer` (then whichever
     worker is free validates each, `_inspected`)."""
     first = group[0]
@@ -289,7 +289,7 @@ def _package_group(course: Curriculum, group: list[Planned], settings: Settings,
                 for p in group]
     with _memo(course, cache, first.packager.style, settings.lang, codes, "packages"):  # QTI and the like
         store = _DeflatePack(cache, _slot(course, first.packager.style, settings.lang, settings.site_url, codes))
-        assembled = [_assembled_package(p, site, settings, cache, store) for p in group]
+        assembled: list[Output | Assembled] = [_assembled_package(p, site, settings, cache, store) for p in group]
     store.save()
     if defer:
         return assembled

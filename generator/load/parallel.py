@@ -13,13 +13,16 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from generator.load.files import resolves_inside
 from generator.load.markdown import overloaded_block, safe_html, warm_up
 from generator.mdmemo import ACTIVE_HTML_STORE, StoreDelta
 from generator.model import UnitSource
 from generator.workers import balanced_chunks, fork_context, forking
+
+if TYPE_CHECKING:
+    from generator.load.project import UnitLoad  # the project loader imports this module
 
 MIN_PARALLEL_BYTES: Final = 200_000
 """Below this much Markdown (about 60 lessons), forking workers saves less than it costs (measured on 2 cores)."""
@@ -32,7 +35,7 @@ CHUNKS_PER_JOB: Final = 3
 
 
 def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable[[], object] | None = None,
-                 ) -> Iterator[Any]:
+                 ) -> Iterator[UnitLoad]:
     """`load_unit_folder(root, folder)` for each folder, in order; in worker processes when that pays.
 
     `meanwhile` runs in this process while the workers load (after loading, without workers).
@@ -52,7 +55,7 @@ def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable
     warm_up()  # once here rather than once in every worker
     sized = [(size, index) for index, size in enumerate(sizes)]
     chunks = [sorted(chunk) for chunk in balanced_chunks(sized, jobs * CHUNKS_PER_JOB)]  # each in folder order
-    loaded: dict[int, Any] = {}
+    loaded: dict[int, UnitLoad] = {}
     try:
         with forking(), ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context) as pool:
             loading = pool.map(_load_chunk, [(root, [folders[i] for i in chunk]) for chunk in chunks])
@@ -71,7 +74,7 @@ def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable
                 for index in range(len(folders)))
 
 
-def _load_chunk(task: tuple[Path, list[Path]]) -> tuple[list[Any], StoreDelta | None]:
+def _load_chunk(task: tuple[Path, list[Path]]) -> tuple[list[UnitLoad], StoreDelta | None]:
     """Runs in a worker: load the folders; also return what the HtmlStore gained and used meanwhile."""
     from generator.load.project import load_unit_folder
 
