@@ -36,6 +36,7 @@ from generator.render.site import Site
 from generator.rendercache import KIND as UNITS
 from generator.rendercache import CachingRenderer, render_site_cached
 from generator.validate import PackageReport
+from generator.validate.memo import Passed
 from generator.workers import balanced_chunks, fork_context, forking
 from generator.zipwriter import Deflated, assemble_zip
 
@@ -359,15 +360,44 @@ def _assembled_package(planned: Planned, site: Site, settings: Settings, cache: 
 def _inspected(package: Assembled, settings: Settings, cache: Cache | None) -> Output:
     """Validate an assembled package and check it against the LMS rules (one pass over the bytes gives both);
     store it in the cache when it passed without a diagnostic."""
-    report, findings = inspect_bytes(package.name, package.data, settings.schemas, settings.lms)
+    passed = _passed_before(cache, package.name, settings)
+    report, findings = inspect_bytes(package.name, package.data, settings.schemas, settings.lms, passed)
     if cache is not None and package.key is not None and not report.diagnostics:
         cache.put("packages", package.key, pack({"format": report.format, "version": report.version,
                                                  "resources": report.resources, "xsd": report.xsd_checked},
                                                 [package.data]))
+        if passed is not None:
+            cache.put(PASSED, _passed_slot(package.name, passed.salt),
+                      pack([], [b"".join(bytes.fromhex(fact) for fact in sorted(passed.now))]))
     output = Output(package.name, package.data, report, cached=False)
     if report.ok and settings.lms:  # the LMS report covers the packages written, in this worker too
         return dataclasses.replace(output, lms=lms_findings(package.data, package.name, settings.lms, cache, findings))
     return output
+
+
+PASSED: Final = "passed"
+_FACT_BYTES: Final = 32
+
+
+def _passed_before(cache: Cache | None, name: str, settings: Settings) -> Passed | None:
+    """The checks the last validation of package `name` passed (generator/validate/memo.py), from the cache."""
+    if cache is None:
+        return None
+    schemas = folder_digest(settings.schemas.resolve()) if settings.schemas else "none"
+    salt = digest(compiler_digest(), schemas)
+    payload = cache.get(PASSED, _passed_slot(name, salt))
+    known: list[str] = []
+    if payload is not None:
+        try:
+            _, (blob,) = unpack(payload)
+            known = [blob[i:i + _FACT_BYTES].hex() for i in range(0, len(blob) - len(blob) % _FACT_BYTES, _FACT_BYTES)]
+        except (ValueError, TypeError):
+            known = []
+    return Passed(salt, known)
+
+
+def _passed_slot(name: str, salt: str) -> str:
+    return digest(salt, name)
 
 
 def _cached_package(cache: Cache, key: str, name: str) -> Output | None:

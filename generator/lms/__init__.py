@@ -11,6 +11,7 @@ from generator.lms.package import PackageView, open_view, read_by_rules, vetted_
 from generator.lms.rules import LMS_LABELS, LMS_NAMES, RULES, Hit, Rule
 from generator.validate.backup import is_backup
 from generator.validate.entries import open_zip
+from generator.validate.memo import Passed
 from generator.validate.package import PackageReport, validate_bytes, validate_zip
 
 __all__ = ["LMS_LABELS", "LMS_NAMES", "RULES", "Finding", "Rule", "check_lms", "inspect_bytes", "lms_diagnostics"]
@@ -49,15 +50,16 @@ def check_lms(source: Path | bytes, label: str, lms: Sequence[str]) -> tuple[Fin
         return _findings(view, lms)
 
 
-def inspect_bytes(name: str, data: bytes, schemas: Path | None,
-                  lms: Sequence[str]) -> tuple[PackageReport, tuple[Finding, ...]]:
+def inspect_bytes(name: str, data: bytes, schemas: Path | None, lms: Sequence[str],
+                  passed: Passed | None = None) -> tuple[PackageReport, tuple[Finding, ...]]:
     """`validate_bytes(name, data, schemas)` and `check_lms(data, name, lms)` in one pass over the package.
 
     The zip is opened once and its entries vetted once; the bytes read while checking CRCs (within a budget)
-    and the manifest and descriptors `validate` parsed are what the rules then read.
+    and the manifest and descriptors `validate` parsed are what the rules then read. With `passed` (the build's
+    own packages), validation skips the checks that passed before on the same inputs (`validate_zip`).
     Diagnostics: as `validate_bytes`, then (through `Finding.diagnostic`) CUR430-CUR449.
     """
-    if not lms:  # no rule is asked about: nothing to share
+    if not lms and passed is None:  # no rule is asked about: nothing to share
         return validate_bytes(name, data, schemas), ()
     label = PurePosixPath(name).name
     diags: list[Diagnostic] = []
@@ -65,8 +67,8 @@ def inspect_bytes(name: str, data: bytes, schemas: Path | None,
     if archive is None:  # a Moodle backup, or no zip at all: nothing to share
         return validate_bytes(name, data, schemas), check_lms(data, name, lms)
     with archive:
-        report, reading = validate_zip(Path(name), archive, label, schemas, diags, keep=read_by_rules)
-        return report, _findings(vetted_view(archive, name, reading.entries, reading.parsed), lms)
+        report, reading = validate_zip(Path(name), archive, label, schemas, diags, keep=read_by_rules, passed=passed)
+        return report, _findings(vetted_view(archive, name, reading.entries, reading.parsed, passed), lms)
 
 
 def _findings(view: PackageView, lms: Sequence[str]) -> tuple[Finding, ...]:

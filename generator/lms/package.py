@@ -14,6 +14,7 @@ from lxml import etree
 from generator.diagnostics import Diagnostic
 from generator.validate.backup import is_backup
 from generator.validate.entries import MANIFEST, Entries, check_entries, open_zip, read_entry
+from generator.validate.memo import Passed
 from generator.validate.safexml import parse_xml
 
 CC_NAMESPACES: Final = {
@@ -55,6 +56,8 @@ class PackageView:
     """What the rules ask for again and again (the kind, the launched pages), computed once per manifest."""
     is_backup: bool = False
     """A Moodle course backup (.mbz, gzip-compressed tar): Moodle's own format, not a content package."""
+    passed: Passed | None = None
+    """Facts about entries known from an earlier validation of the same bytes (the build's own packages)."""
 
     @property
     def kind(self) -> str | None:
@@ -160,16 +163,18 @@ def open_view(source: Path | bytes, label: str) -> Iterator[PackageView]:
 
 
 def vetted_view(archive: zipfile.ZipFile, label: str, entries: Entries | None,
-                parsed: Mapping[str, etree._ElementTree | None] | None = None) -> PackageView:
+                parsed: Mapping[str, etree._ElementTree | None] | None = None,
+                passed: Passed | None = None) -> PackageView:
     """The view of a zip whose entries `check_entries` vetted; `parsed` holds entries already parsed from their
-    bytes (by `validate`, in the same pass), which the view then does not parse again."""
+    bytes (by `validate`, in the same pass), which the view then does not parse again; `passed`, what is known
+    about entries from an earlier validation (generator/validate/memo.py)."""
     if entries is None:
-        return PackageView(label, True)
+        return PackageView(label, True, passed=passed)
     names = entries.files - entries.damaged
     manifest = MANIFEST if MANIFEST in names else next(
         (n for n in sorted(names) if PurePosixPath(n).name == MANIFEST), None)
     view = PackageView(label, True, frozenset(names), manifest, _archive=archive, _entries=entries,
-                       _parsed=parsed or {})
+                       _parsed=parsed or {}, passed=passed)
     if manifest is not None:
         data = entries.read(archive, manifest, label, [])
         if data is not None:

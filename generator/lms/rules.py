@@ -126,18 +126,41 @@ def _html_file_resources(view: PackageView) -> Iterator[Hit]:
                       view.manifest_name, _line(resource))
 
 
-def _pages(view: PackageView) -> list[tuple[str, str]]:
-    """(entry, HTML) of every web-content page an item launches: these become Moodle Pages."""
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What the rules look for in a web-content page an item launches (these become Moodle Pages)."""
+
+    name: str
+    scripted: bool
+    """It carries a script or a stylesheet."""
+    links: tuple[str, ...] = ()
+    """The entries its relative links to HTML files would name."""
+
+
+def _pages(view: PackageView) -> list[_Page]:
     return view.once("pages", lambda: list(_find_pages(view)))  # three rules read them
 
 
-def _find_pages(view: PackageView) -> Iterator[tuple[str, str]]:
+def _find_pages(view: PackageView) -> Iterator[_Page]:
     for resource in _launched(view):
         main = _main_file(view, resource)
         if resource.get("type") == "webcontent" and main and main.lower().endswith(HTML_SUFFIXES):
+            plain = _plain_page_fact(view, main)
+            if plain is not None and view.passed is not None and main in view.names and view.passed.already(plain):
+                yield _Page(main, False)  # its bytes were read before and had neither: not read again
+                continue
             text = view.text(main)
             if text is not None:
-                yield main, text
+                page = _Page(main, bool(_SCRIPT_OR_STYLE.search(text)), tuple(_html_links(main, text)))
+                if plain is not None and view.passed is not None and not page.scripted and not page.links:
+                    view.passed.passed(plain)
+                yield page
+
+
+def _plain_page_fact(view: PackageView, name: str) -> str | None:
+    """The fact "this page has no script, stylesheet or link to an HTML file", named after its intact bytes."""
+    intact = view.passed.intact.get(name) if view.passed is not None else None
+    return view.passed.fact("plain page", intact) if view.passed is not None and intact is not None else None
 
 
 _SCRIPT_OR_STYLE = re.compile(r"<script\b|<style\b|<link\b[^>]*\bstylesheet\b", re.IGNORECASE)
@@ -146,26 +169,25 @@ _SCRIPT_OR_STYLE = re.compile(r"<script\b|<style\b|<link\b[^>]*\bstylesheet\b", 
 _HREF = re.compile(r"""[hH](?<=\bh|\bH)[rR][eE][fF]\s*=\s*["']([^"'#?]+)""")
 
 
+def _html_links(name: str, html: str) -> Iterator[str]:
+    folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+    for href in _HREF.findall(html):
+        if ":" not in href and not href.startswith("/") and href.lower().endswith(HTML_SUFFIXES):
+            yield _join(folder, href)
+
+
 def _summary(kind: str, pages: list[str]) -> Hit:
     return Hit(f"{len(pages)} page(s) {kind}, e.g. '{pages[0]}'", pages[0])
 
 
 def _head_and_scripts(view: PackageView) -> Iterator[Hit]:
-    pages = [name for name, html in _pages(view) if _SCRIPT_OR_STYLE.search(html)]
+    pages = [page.name for page in _pages(view) if page.scripted]
     if pages:
         yield _summary("carry scripts or stylesheets", pages)
 
 
 def _page_links(view: PackageView) -> Iterator[Hit]:
-    linking = []
-    for name, html in _pages(view):
-        folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
-        for href in _HREF.findall(html):
-            if ":" in href or href.startswith("/") or not href.lower().endswith(HTML_SUFFIXES):
-                continue
-            if _join(folder, href) in view.names:
-                linking.append(name)
-                break
+    linking = [page.name for page in _pages(view) if any(link in view.names for link in page.links)]
     if linking:
         yield _summary("link to other HTML files of the package", linking)
 
@@ -265,7 +287,7 @@ def _any_package(view: PackageView) -> Iterator[Hit]:
 
 
 def _cartridge_pages(view: PackageView) -> Iterator[Hit]:
-    pages = [name for name, _ in _pages(view)]
+    pages = [page.name for page in _pages(view)]
     if pages:
         yield _summary("of web content", pages)
 

@@ -11,10 +11,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Final
+from typing import TYPE_CHECKING, BinaryIO, Final
 
 from generator.diagnostics import Diagnostic, error
 from generator.load.files import UnsafeFile, open_regular
+
+if TYPE_CHECKING:
+    from generator.validate.memo import Passed
 
 MANIFEST: Final = "imsmanifest.xml"
 MAX_ENTRIES: Final = 10_000
@@ -85,11 +88,12 @@ class _OwnedZip(zipfile.ZipFile):
 
 
 def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic],
-                  keep: Callable[[str], bool] = lambda name: False) -> Entries | None:
+                  keep: Callable[[str], bool] = lambda name: False, passed: Passed | None = None) -> Entries | None:
     """Vet every entry; None when a size limit is exceeded (nothing is decompressed then).
 
     Checking a CRC reads the whole entry: the intact files whose name `keep` accepts are kept, up to KEEP_BUDGET
     bytes in all (an untrusted archive may expand to MAX_TOTAL_BYTES), for the checks that read them next.
+    An entry whose bytes `passed` knows to be intact is not read (nor kept: a check that needs it reads it).
 
     Diagnostics: CUR401, CUR409, CUR410, CUR411, CUR470, CUR471.
     """
@@ -121,12 +125,20 @@ def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic],
     kept: dict[str, bytes] = {}
     budget = KEEP_BUDGET
     for info in safe:
+        fact = passed.entry_fact(archive, info) if passed is not None else None
+        if fact is not None and passed is not None and passed.already(fact):
+            passed.intact[info.filename] = fact
+            continue
         # a repeated name reads as its last entry (zipfile's getinfo): keep only that one's bytes
         chunks: list[bytes] | None = [] if (info.file_size <= budget and keep(info.filename)
                                             and archive.getinfo(info.filename) is info) else None
         if not _is_intact(archive, info, label, diags, chunks):
             damaged.add(info.filename)
-        elif chunks is not None:
+            continue
+        if fact is not None and passed is not None:
+            passed.passed(fact)
+            passed.intact[info.filename] = fact
+        if chunks is not None:
             kept[info.filename] = data = b"".join(chunks)
             budget -= len(data)
     return Entries(frozenset(info.filename for info in safe), frozenset(damaged), kept)

@@ -7,8 +7,9 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from lxml import etree
 
@@ -21,6 +22,9 @@ from generator.validate.references import check_manifest, descriptor_entry
 from generator.validate.safexml import parse_xml
 from generator.validate.schemas import RESOURCE_SCHEMAS
 from generator.validate.xsd import validate_tree
+
+if TYPE_CHECKING:
+    from generator.validate.memo import Passed
 
 _IDREF = re.compile(r"IDREF '([^']*)' not found")
 MAX_XML_BYTES: Final = 32 * 1024 * 1024
@@ -98,15 +102,16 @@ class ZipReading:
 
 
 def validate_zip(path: Path, archive: zipfile.ZipFile, label: str, schemas: Path | None, diags: list[Diagnostic],
-                 keep: Callable[[str], bool]) -> tuple[PackageReport, ZipReading]:
+                 keep: Callable[[str], bool], passed: Passed | None = None) -> tuple[PackageReport, ZipReading]:
     """Validate an opened zip (`diags` holds what opening it said); `keep` names the entries whose bytes the
-    caller will read again (see `check_entries`).
+    caller will read again (see `check_entries`). Checks `passed` knows passed on the same inputs are skipped
+    (the build's own packages, generator/validate/memo.py); `passed` learns those that pass now.
 
     Diagnostics: as `validate_package`.
     """
-    entries = check_entries(archive, label, diags, keep)
+    entries = check_entries(archive, label, diags, keep, passed)
     parsed: dict[str, etree._ElementTree | None] = {}
-    findings = _check_archive(archive, entries, label, schemas, diags, parsed)
+    findings = _check_archive(archive, entries, label, schemas, diags, parsed, passed)
     return _report(path, label, findings, diags, schemas), ZipReading(entries, parsed)
 
 
@@ -161,7 +166,7 @@ def _is_repeat(d: Diagnostic, duplicates: set[tuple[PurePosixPath | None, int | 
 
 def _check_archive(archive: zipfile.ZipFile, entries: Entries | None, label: str, schemas: Path | None,
                    diags: list[Diagnostic], parsed: dict[str, etree._ElementTree | None],
-                   ) -> _Findings | BackupFindings | None:
+                   passed: Passed | None = None) -> _Findings | BackupFindings | None:
     if entries is not None and MANIFEST not in entries.files and BACKUP_MANIFEST in entries.files:
         # A Moodle backup packed as a zip, which Moodle restores as well as its usual tar.gz.
         members = {name: data for name in sorted(entries.files - entries.damaged)
@@ -183,10 +188,28 @@ def _check_archive(archive: zipfile.ZipFile, entries: Entries | None, label: str
     if fmt is None:
         return _Findings()
     if schemas is not None:
-        validate_tree(tree, schemas, fmt.name, manifest_file, diags)
-    diags.extend(check_manifest(root, fmt, entries.files, manifest_file, label))
-    _check_descriptors(archive, root, fmt, entries, label, schemas, diags, parsed)
+        _unless_passed(passed, diags, partial(validate_tree, tree, schemas, fmt.name, manifest_file, diags),
+                       "xsd", fmt.name, data)
+    references = partial(diags.extend, check_manifest(root, fmt, entries.files, manifest_file, label))
+    _unless_passed(passed, diags, references, "references", label, fmt.name, data, "\n".join(sorted(entries.files)))
+    _check_descriptors(archive, root, fmt, entries, label, schemas, diags, parsed, passed)
     return _Findings(fmt, sum(1 for _ in root.iter(f"{{{fmt.namespace}}}resource")))
+
+
+def _unless_passed(passed: Passed | None, diags: list[Diagnostic], check: Callable[[], object], name: str,
+                   *inputs: str | bytes) -> None:
+    """Run `check` (which appends to `diags`) unless `passed` knows check `name` passed on these `inputs`, all it
+    reads."""
+    if passed is None:
+        check()
+        return
+    fact = passed.fact(name, *inputs)
+    if passed.already(fact):
+        return
+    before = len(diags)
+    check()
+    if len(diags) == before:
+        passed.passed(fact)
 
 
 def _too_large(archive: zipfile.ZipFile, name: str, file: PurePosixPath, diags: list[Diagnostic]) -> bool:
@@ -200,7 +223,7 @@ def _too_large(archive: zipfile.ZipFile, name: str, file: PurePosixPath, diags: 
 
 def _check_descriptors(archive: zipfile.ZipFile, root: etree._Element, fmt: ManifestFormat, entries: Entries,
                        label: str, schemas: Path | None, diags: list[Diagnostic],
-                       parsed: dict[str, etree._ElementTree | None]) -> None:
+                       parsed: dict[str, etree._ElementTree | None], passed: Passed | None = None) -> None:
     # Cartridge web links, topics and quizzes are XML files of their own, each with an official schema.
     types = RESOURCE_SCHEMAS.get(fmt.name, {})
     done: set[str] = set()
@@ -217,5 +240,5 @@ def _check_descriptors(archive: zipfile.ZipFile, root: etree._Element, fmt: Mani
         tree = parse_xml(data, file, diags) if data is not None else None
         if data is not None:
             parsed[name] = tree
-        if tree is not None and schemas is not None:
-            validate_tree(tree, schemas, key, file, diags)
+        if tree is not None and data is not None and schemas is not None:
+            _unless_passed(passed, diags, partial(validate_tree, tree, schemas, key, file, diags), "xsd", key, data)

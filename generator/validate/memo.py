@@ -1,0 +1,77 @@
+"""Validate stage, incremental: checks a package passed before, recognised by everything they read.
+
+A rebuilt package differs from its last build in a few entries (the edited lesson's page); validating it whole
+again would inflate every entry to check its CRC and walk the unchanged manifest again. A `Passed` holds the
+checks that passed when the package was last validated, each named by a digest (a "fact") over every byte the
+check reads and every field it looks at, salted with the compiler and the schemas. A check whose fact is known
+would give the same verdict again, so it is skipped; a check with no fact, or a new one, runs as usual.
+
+Only the build uses this, for packages it assembled itself; `curriculum validate` always checks everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zipfile
+from collections.abc import Iterable
+from typing import Final
+
+from generator.cache import digest
+
+_LOCAL_HEADER: Final = struct.Struct("<4s22xHH")
+"""A zip local file header: signature, 22 bytes of fields, then the lengths of the name and extra field."""
+_LOCAL_SIGNATURE: Final = b"PK\x03\x04"
+_LENGTH: Final = struct.Struct("<Q")
+
+
+class Passed:
+    """The facts known to have passed (`known`), and those that passed in this validation (`now`)."""
+
+    def __init__(self, salt: str, known: Iterable[str] = ()) -> None:
+        self.salt = salt
+        self._entry = hashlib.sha256(digest(salt, "entry").encode())
+        self.known = frozenset(known)
+        self.now: set[str] = set()
+        self.intact: dict[str, str] = {}
+        """The fact of each entry read back intact, by name: it names the entry's bytes, for facts about them."""
+
+    def fact(self, check: str, *parts: str | bytes) -> str:
+        return digest(self.salt, check, *parts)
+
+    def already(self, fact: str) -> bool:
+        """Whether `fact` passed before (it then counts as passed now)."""
+        if fact in self.known:
+            self.now.add(fact)
+            return True
+        return False
+
+    def passed(self, fact: str) -> None:
+        self.now.add(fact)
+
+    def entry_fact(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+        """The fact of reading `info` back intact: its local header and compressed bytes, and the central directory
+        fields zipfile checks them against (name, flags, method, CRC, sizes); None when they cannot be located.
+
+        zipfile's verdict on an entry depends on nothing else, so equal facts mean equal verdicts.
+        """
+        fp = archive.fp
+        if fp is None:
+            return None
+        fp.seek(info.header_offset)  # the archive's own streams are all closed between entries here
+        header = fp.read(_LOCAL_HEADER.size)
+        if len(header) != _LOCAL_HEADER.size:
+            return None
+        signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+        if signature != _LOCAL_SIGNATURE:
+            return None
+        rest = fp.read(name_length + extra_length + info.compress_size)
+        if len(rest) != name_length + extra_length + info.compress_size:
+            return None
+        fields = repr((info.filename, info.orig_filename, info.flag_bits, info.compress_type, info.CRC,
+                       info.file_size, info.compress_size)).encode()
+        fact = self._entry.copy()  # the hot path: one hash per entry, parts length-prefixed as `digest` does
+        for part in (fields, header, rest):
+            fact.update(_LENGTH.pack(len(part)))
+            fact.update(part)
+        return fact.hexdigest()
