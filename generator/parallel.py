@@ -95,6 +95,7 @@ def build_packages(course: Curriculum, plan: Sequence[Planned], settings: Settin
                    done: Progress | None = None) -> list[Output]:
     """Render, package and validate every planned package; outputs in plan order."""
     groups = _groups(plan)
+    _LEARNED.clear()
     results: dict[int, list[Output | Assembled]] = {}
     if _worth_workers(groups, jobs):
         try:
@@ -369,6 +370,8 @@ def _inspected(package: Assembled, settings: Settings, cache: Cache | None) -> O
         if passed is not None:
             cache.put(PASSED, _passed_slot(package.name, passed.salt),
                       pack([], [b"".join(bytes.fromhex(fact) for fact in sorted(passed.now))]))
+    if passed is not None:
+        _LEARNED.update(passed.now)
     output = Output(package.name, package.data, report, cached=False)
     if report.ok and settings.lms:  # the LMS report covers the packages written, in this worker too
         return dataclasses.replace(output, lms=lms_findings(package.data, package.name, settings.lms, cache, findings))
@@ -377,6 +380,9 @@ def _inspected(package: Assembled, settings: Settings, cache: Cache | None) -> O
 
 PASSED: Final = "passed"
 _FACT_BYTES: Final = 32
+_LEARNED: set[str] = set()
+"""Facts this process saw pass during this build: packages made from one rendering share most of their entries
+(three formats ship the same deflated pages), so a package validated after its sibling reads only its own."""
 
 
 def _passed_before(cache: Cache | None, name: str, settings: Settings) -> Passed | None:
@@ -393,7 +399,7 @@ def _passed_before(cache: Cache | None, name: str, settings: Settings) -> Passed
             known = [blob[i:i + _FACT_BYTES].hex() for i in range(0, len(blob) - len(blob) % _FACT_BYTES, _FACT_BYTES)]
         except (ValueError, TypeError):
             known = []
-    return Passed(salt, known)
+    return Passed(salt, [*known, *_LEARNED])
 
 
 def _passed_slot(name: str, salt: str) -> str:

@@ -204,3 +204,13 @@ def test_a_rebuild_after_an_edit_skips_what_passed_and_writes_the_clean_bytes(tm
     edited_page = [name for name in checked if name.startswith("units/")]
     assert len(edited_page) == 2 and len(set(edited_page)) == 1  # the edited page, once per package
     assert len(checked) < 20  # and the standalone self-assessment package, whose validation is not cached
+
+
+def test_packages_of_one_rendering_read_their_shared_pages_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                inflated: list[str]) -> None:
+    monkeypatch.setenv("CURRICULUM_CACHE", str(tmp_path / "cache"))
+    result = build_project(REPO, tmp_path / "out", ["scorm12", "scorm2004", "imscp"], "programme", SCHEMAS, jobs=1)
+    assert result.ok
+    pages = [name for name in inflated if name.startswith("units/")]
+    assert pages and len(pages) == len(set(pages))  # each page once, not once per package
+    assert inflated.count("imsmanifest.xml") >= 3  # each package's own manifest is checked
