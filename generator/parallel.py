@@ -291,12 +291,50 @@ def _package_group(course: Curriculum, group: list[Planned], settings: Settings,
                 for p in group]
     with _memo(course, cache, first.packager.style, settings.lang, codes, "packages"):  # QTI and the like
         store = _DeflatePack(cache, _slot(course, first.packager.style, settings.lang, settings.site_url, codes))
+        quizzes = _reuse_quiz_files(cache, site, first.job) if any(_makes_qti(p) for p in group) else None
         assembled: list[Output | Assembled] = [_assembled_package(p, site, settings, cache, store) for p in group]
     store.save()
+    if quizzes is not None:
+        quizzes()
     if defer:
         return assembled
     return [_inspected(package, settings, cache) if isinstance(package, Assembled) else package
             for package in assembled]
+
+
+QTI: Final = "qti"
+
+
+def _makes_qti(planned: Planned) -> bool:
+    from generator.formats.imscc import CommonCartridge11, CommonCartridge13
+
+    return isinstance(planned.packager, CommonCartridge11 | CommonCartridge13)
+
+
+def _reuse_quiz_files(cache: Cache | None, site: Site, job: Job) -> Callable[[], None] | None:
+    """Put the QTI files of `job` into the rendering from the cache (keyed by the compiler and everything they are
+    made of, `imscc.quiz_inputs`); returns what stores them once the packages are assembled, if they were made."""
+    from generator.archive import ZipEntry
+    from generator.formats.imscc import quiz_entries_key, quiz_inputs
+
+    if cache is None:
+        return None
+    where, key = quiz_entries_key(job), digest(compiler_digest(), *quiz_inputs(job))
+    payload = cache.get(QTI, key)
+    if payload is not None:
+        try:
+            names, blobs = unpack(payload)
+            assert isinstance(names, list) and len(names) == len(blobs)
+            site.derived[where] = [ZipEntry(str(name), blob) for name, blob in zip(names, blobs, strict=True)]
+            return None
+        except (ValueError, AssertionError, TypeError):
+            pass
+
+    def store() -> None:
+        made = site.derived.get(where)
+        if isinstance(made, list):
+            cache.put(QTI, key, pack([entry.name for entry in made], [entry.data for entry in made]))
+    return store
 
 
 def render_cached(course: Curriculum, style: Style, codes: tuple[str, ...] | None, lang: str | None,

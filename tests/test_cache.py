@@ -259,6 +259,27 @@ def test_each_kind_of_edit_leaves_nothing_stale(make_project: MakeProject, tmp_p
     assert build(root, tmp_path / "out", jobs=1) == clean(root, tmp_path)
 
 
+def test_unchanged_quizzes_take_their_qti_from_the_cache_and_a_changed_one_does_not(
+        make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.formats._qti import QtiWriter
+
+    made: list[str] = []
+    original = QtiWriter.assessment
+    monkeypatch.setattr(QtiWriter, "assessment", lambda self, ident, quiz: made.append(ident) or original(self, ident, quiz))
+    root = make_project()
+    for lang in (None, "de"):
+        build(root, tmp_path / "out", "programme", jobs=1, lang=lang)
+    assert made == ["QZ-U01", "QZ-U02"] * 2  # one making per language: "True" and "False" are translated
+    made.clear()
+    assert build(root, tmp_path / "out", "programme", jobs=1) == clean(root, tmp_path, "programme")
+    assert made == ["QZ-U01", "QZ-U02"]  # by the clean build only
+    quiz = root / "modules/01-basics/quiz.yaml"
+    quiz.write_text(quiz.read_text(encoding="utf-8").replace("text: ", "text: Edited ", 1), encoding="utf-8")
+    made.clear()
+    assert build(root, tmp_path / "out", "programme", jobs=1) == clean(root, tmp_path, "programme")
+    assert made == ["QZ-U01", "QZ-U02"] * 2  # the edit changes the programme's question bank: made again
+
+
 def test_a_new_compiler_version_renders_everything_again(make_project: MakeProject, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_project()

@@ -155,10 +155,22 @@ class _CommonCartridge:
                 yield ZipEntry(_topic_path(unit), _xml(topic))
 
 
+def quiz_entries_key(job: Job) -> tuple[object, ...]:
+    """Where a rendering keeps the QTI files of `job` (`Site.derived`)."""
+    return ("qti", tuple(unit.code for unit in job.units), job.language)
+
+
+def quiz_inputs(job: Job) -> list[str]:
+    """Everything the QTI files of `job` are made of besides the compiler: the interface language, and each unit's
+    code and quiz (question texts are rendered without links, so nothing else of the curriculum reaches them)."""
+    return [job.language, *(part for unit in job.units if unit.quiz
+                            for part in (unit.code, unit.quiz.model_dump_json()))]
+
+
 def _quiz_entries(job: Job, site: Site) -> list[ZipEntry]:
     """Each unit's quiz and the question bank as QTI; the same for every cartridge version, so made once per
     rendering and language."""
-    key = ("qti", tuple(unit.code for unit in job.units), job.language)
+    key = quiz_entries_key(job)
     known = site.derived.get(key)
     if isinstance(known, list):
         return known
