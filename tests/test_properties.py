@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
+import pytest
+import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from generator import check_project
+from generator.diagnostics import Diagnostic
 from generator.load.frontmatter import join_front_matter, split_front_matter
 from generator.load.markdown import read_markdown
 from generator.load.yamlsource import parse_yaml
@@ -72,3 +75,38 @@ def test_any_broken_source_yields_diagnostics_not_exceptions(tmp_path: Path, tar
     (root / target).write_text(content, encoding="utf-8", errors="surrogateescape")
     diags = check_project(root)
     assert diags, "a broken source must produce at least one diagnostic"
+
+
+# Issue #15: plain strings skip PyYAML's constructor; every other scalar keeps YAML 1.1's implicit typing.
+TRICKY_SCALARS = [
+    "yes", "No", "ON", "off", "y", "n", "true", "False", "~", "null", "Null", "NULL", "", "0", "-0", "+12", "0o17",
+    "017", "0x1F", "0b101", "1_000", "1:30", "-1:30:00", "1.5", "1.5e3", "1e3", "6.8523015e+5", "685_230.15",
+    "190:20:30.15", ".inf", "-.Inf", ".NaN", ".5", "1.", "2026-12-02", "2026-12-2", "2026-12-02T10:00:00Z",
+    "2001-12-14 21:59:43.10 -5", "2026-02-30", "'123'", '"true"', "!!str 123", "!!int '5'", "!!float 1",
+    "!!bool yes", "!!null ''", "'2026-12-02'", "U01-LO1", "'Plan: do it'", "x # comment", "'it''s'", '"tab\\there"',
+    "|\n  two\n  lines\n", ">-\n  folded\n  text\n", "=", "<<", "12:30:61", "0x", "+.inf", "1,000",
+]
+
+
+@pytest.mark.parametrize("scalar", TRICKY_SCALARS)
+def test_yaml_scalars_are_typed_as_pyyaml_types_them(scalar: str) -> None:
+    nested = scalar.replace("\n  ", "\n      ")  # a block scalar's lines, indented for the list item
+    text = f"value: {scalar}\nlist:\n  - x\n  - {nested}\nmap: {{k: &a x, again: *a}}\n"
+    diags: list[Diagnostic] = []
+    parsed = parse_yaml(text, PurePosixPath("x.yaml"), diags)
+    try:
+        expected = yaml.safe_load(text)
+    except (yaml.constructor.ConstructorError, ValueError, OverflowError):  # 2026-02-30, =: reported at their lines
+        assert parsed is not None and [(d.code, d.line) for d in diags] == [("CUR102", 1), ("CUR102", 4)]
+        return
+    assert parsed is not None and not diags
+    assert _typed(parsed[0]) == _typed(expected)
+
+
+def _typed(value: object) -> object:
+    """`value` with the type of every part spelt out (True == 1 and 1 == 1.0 in Python, and nan != nan)."""
+    if isinstance(value, dict):
+        return {str(key): _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return type(value).__name__, repr(value)

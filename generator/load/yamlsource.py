@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 Path_ = tuple[str | int, ...]
 MAX_NODES = 200_000
+_STR_TAG = "tag:yaml.org,2002:str"
 """Aliases can make a tiny file expand exponentially ("billion laughs"); stop well before that."""
 
 
@@ -90,17 +91,26 @@ class _Builder:
         self.diags = diags
         self.offset = offset
         self.count = 0
-        self.constructor = _Loader("")
+        self.constructor: yaml.constructor.SafeConstructor | None = None
 
     def build(self, node: yaml.Node, path: Path_) -> object:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig
         self.positions.lines.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode):
+            # composing resolved the tag already (YAML 1.1: bools, numbers, dates, null); a string is its text,
+            # as the constructor would return it, without the constructor's bookkeeping for every value
+            return node.value if node.tag == _STR_TAG else self._construct(node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._construct(node)
+
+    def _construct(self, node: yaml.Node) -> object:
+        if self.constructor is None:
+            self.constructor = yaml.constructor.SafeConstructor()  # the constructor of the loader composing
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
