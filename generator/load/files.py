@@ -2,8 +2,9 @@
 
 A FIFO makes `open()` wait for a writer forever, a device such as /dev/zero never ends, and a symbolic
 link can point anywhere on the machine (issue #17). Every source, linked file, ratings file and package
-is read through here: the path is resolved, stat'ed before opening, opened without blocking, checked
-again on the open descriptor (the file may have been swapped in between) and read up to a cap.
+is read through here: the path is resolved, stat'ed before opening, opened without blocking and without
+following a link, checked again on the open descriptor (the file may have been swapped in between) and read up
+to a cap. A load reads many files of few folders, through one `ProjectFiles` that resolves each folder once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import os
 import stat
 from pathlib import Path
 from typing import BinaryIO
+
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+"""Resolved paths only are opened: a symbolic link at the last component was swapped in since, and is refused."""
 
 
 class UnsafeFile(Exception):
@@ -24,18 +28,77 @@ class UnsafeFile(Exception):
         self.hint = hint
 
 
+class ProjectFiles:
+    """Reads the files of one project for one load, resolving its root and each of its folders once.
+
+    Resolving a path follows every symbolic link along it, one `lstat` per component. A file that is not itself a
+    link resolves to its resolved folder plus its name, so only the folder needs resolving, once, and the file one
+    `lstat`; a link is resolved in full. Either way the file is opened without following a link at its last
+    component (O_NOFOLLOW), so a link swapped in after the check is refused, not followed. A folder resolved here
+    is not resolved again until the next load (a new `ProjectFiles`).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._real_root: Path | None = None
+        self._real_folders: dict[Path, Path] = {}
+
+    @property
+    def real_root(self) -> Path:
+        if self._real_root is None:
+            self._real_root = self.root.resolve()
+        return self._real_root
+
+    def read(self, path: Path, max_bytes: int, shown: str | None = None) -> bytes:
+        """The bytes of `path`, which must resolve inside the root (symlinks inside are fine); see
+        `read_bytes_safely`."""
+        name = shown or str(path)
+        real, mode = self.resolve_file(path)
+        if not real.is_relative_to(self.real_root):
+            raise UnsafeFile("CUR253", f"'{name}' resolves to {real}, outside the project",
+                             "Copy the file into the project instead of linking to it.")
+        return _read_real(real, os.stat(real).st_mode if mode is None else mode, max_bytes, name)
+
+    def resolve_file(self, path: Path) -> tuple[Path, int | None]:
+        """`path.resolve(strict=True)` and, when `path` is no symbolic link, its mode (from the same `lstat`)."""
+        if path.name in ("", ".", ".."):
+            return path.resolve(strict=True), None
+        real = self.resolve_folder(path.parent) / path.name
+        mode = os.lstat(real).st_mode
+        if stat.S_ISLNK(mode):
+            return real.resolve(strict=True), None
+        return real, mode
+
+    def resolve_folder(self, folder: Path) -> Path:
+        """`folder.resolve(strict=True)`, once per folder (failures are not kept: they raise each time)."""
+        real = self._real_folders.get(folder)
+        if real is None:
+            real = self._real_folders[folder] = folder.resolve(strict=True)
+        return real
+
+    def is_inside(self, path: Path) -> bool:
+        """Whether the folder `path` (after following symbolic links) lies inside the root."""
+        try:
+            return self.resolve_folder(path).is_relative_to(self.real_root)
+        except (OSError, RuntimeError):
+            return False
+
+
 def read_bytes_safely(path: Path, max_bytes: int, root: Path | None = None, shown: str | None = None) -> bytes:
     """The bytes of `path`, or UnsafeFile; `root`: the path must resolve inside it (symlinks inside are fine).
 
     Raises FileNotFoundError, IsADirectoryError and other OSErrors as `open` does.
     """
-    name = shown or str(path)
+    if root is not None:
+        return ProjectFiles(root).read(path, max_bytes, shown)
     real = path.resolve(strict=True)
-    if root is not None and not real.is_relative_to(root.resolve()):
-        raise UnsafeFile("CUR253", f"'{name}' resolves to {real}, outside the project",
-                         "Copy the file into the project instead of linking to it.")
-    _require_regular(os.stat(real).st_mode, name)
-    descriptor = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    return _read_real(real, os.stat(real).st_mode, max_bytes, shown or str(path))
+
+
+def _read_real(real: Path, mode: int, max_bytes: int, name: str) -> bytes:
+    """Read the resolved path `real`, whose `mode` was just stat'ed; checked again on the open descriptor."""
+    _require_regular(mode, name)
+    descriptor = os.open(real, _READ_FLAGS)
     try:
         status = os.fstat(descriptor)
         _require_regular(status.st_mode, name)
