@@ -343,7 +343,7 @@ def test_a_link_swapped_in_between_the_check_and_the_open_is_not_followed(tmp_pa
     root = _tree_of_links(tmp_path)
     link = root / "a/to-outside.md"
     # as if the check had seen a regular file there, and the link came right after
-    monkeypatch.setattr(ProjectFiles, "resolve_file", lambda self, path: (path, stat.S_IFREG | 0o644))
+    monkeypatch.setattr(ProjectFiles, "_resolve_file", lambda self, path: (path, stat.S_IFREG | 0o644, True))
     with pytest.raises(OSError) as refused:
         ProjectFiles(root).read(link, 1000)
     assert refused.value.errno == errno.ELOOP

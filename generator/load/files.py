@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
@@ -41,7 +41,8 @@ class ProjectFiles:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._real_root: Path | None = None
-        self._real_folders: dict[Path, Path] = {}
+        self._folders: dict[str, tuple[str, bool]] = {}
+        """A folder's path as asked for -> its resolved path, and whether that lies inside the root."""
 
     @property
     def real_root(self) -> Path:
@@ -49,39 +50,53 @@ class ProjectFiles:
             self._real_root = self.root.resolve()
         return self._real_root
 
-    def read(self, path: Path, max_bytes: int, shown: str | None = None) -> bytes:
+    def read(self, path: Path | str, max_bytes: int, shown: str | None = None) -> bytes:
         """The bytes of `path`, which must resolve inside the root (symlinks inside are fine); see
         `read_bytes_safely`."""
         name = shown or str(path)
-        real, mode = self.resolve_file(path)
-        if not real.is_relative_to(self.real_root):
+        real, mode, inside = self._resolve_file(str(path))
+        if not inside:
             raise UnsafeFile("CUR253", f"'{name}' resolves to {real}, outside the project",
                              "Copy the file into the project instead of linking to it.")
         return _read_real(real, os.stat(real).st_mode if mode is None else mode, max_bytes, name)
 
-    def resolve_file(self, path: Path) -> tuple[Path, int | None]:
-        """`path.resolve(strict=True)` and, when `path` is no symbolic link, its mode (from the same `lstat`)."""
-        if path.name in ("", ".", ".."):
-            return path.resolve(strict=True), None
-        real = self.resolve_folder(path.parent) / path.name
-        mode = os.lstat(real).st_mode
-        if stat.S_ISLNK(mode):
-            return real.resolve(strict=True), None
-        return real, mode
+    def read_relative(self, rel: PurePosixPath, max_bytes: int) -> bytes:
+        """`read` of the file at `rel` under the root, named by `rel`."""
+        shown = str(rel)
+        return self.read(os.path.join(self.root, shown), max_bytes, shown)
 
-    def resolve_folder(self, folder: Path) -> Path:
-        """`folder.resolve(strict=True)`, once per folder (failures are not kept: they raise each time)."""
-        real = self._real_folders.get(folder)
-        if real is None:
-            real = self._real_folders[folder] = folder.resolve(strict=True)
-        return real
-
-    def is_inside(self, path: Path) -> bool:
-        """Whether the folder `path` (after following symbolic links) lies inside the root."""
+    def is_inside(self, folder: Path) -> bool:
+        """Whether `folder` (after following symbolic links) lies inside the root."""
         try:
-            return self.resolve_folder(path).is_relative_to(self.real_root)
+            return self._folder(str(folder))[1]
         except (OSError, RuntimeError):
             return False
+
+    def _resolve_file(self, path: str) -> tuple[str, int | None, bool]:
+        """`path` resolved as `Path.resolve(strict=True)` does; its mode when it is no symbolic link (from the one
+        `lstat`); whether it lies inside the root."""
+        folder, name = os.path.split(path)
+        if name in ("", ".", ".."):
+            return self._resolve_in_full(Path(path))
+        real_folder, folder_inside = self._folder(folder)
+        real = os.path.join(real_folder, name)
+        mode = os.lstat(real).st_mode
+        if stat.S_ISLNK(mode):
+            return self._resolve_in_full(Path(real))
+        # what a folder inside the root holds is inside it; a folder outside may still hold the root itself
+        return real, mode, folder_inside or Path(real).is_relative_to(self.real_root)
+
+    def _resolve_in_full(self, path: Path) -> tuple[str, None, bool]:
+        real = path.resolve(strict=True)
+        return str(real), None, real.is_relative_to(self.real_root)
+
+    def _folder(self, folder: str) -> tuple[str, bool]:
+        """Resolved once per folder (a failure is not kept: it raises each time)."""
+        known = self._folders.get(folder)
+        if known is None:
+            real = Path(folder).resolve(strict=True)
+            known = self._folders[folder] = (str(real), real.is_relative_to(self.real_root))
+        return known
 
 
 def read_bytes_safely(path: Path, max_bytes: int, root: Path | None = None, shown: str | None = None) -> bytes:
@@ -91,11 +106,11 @@ def read_bytes_safely(path: Path, max_bytes: int, root: Path | None = None, show
     """
     if root is not None:
         return ProjectFiles(root).read(path, max_bytes, shown)
-    real = path.resolve(strict=True)
+    real = str(path.resolve(strict=True))
     return _read_real(real, os.stat(real).st_mode, max_bytes, shown or str(path))
 
 
-def _read_real(real: Path, mode: int, max_bytes: int, name: str) -> bytes:
+def _read_real(real: str, mode: int, max_bytes: int, name: str) -> bytes:
     """Read the resolved path `real`, whose `mode` was just stat'ed; checked again on the open descriptor."""
     _require_regular(mode, name)
     descriptor = os.open(real, _READ_FLAGS)

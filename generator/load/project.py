@@ -196,7 +196,7 @@ def read_source(files: ProjectFiles, rel: PurePosixPath, diags: list[Diagnostic]
     Diagnostics: CUR101, CUR106, CUR108, CUR110, CUR252, CUR253.
     """
     try:
-        data = files.read(files.root / rel, MAX_SOURCE_BYTES, str(rel))
+        data = files.read_relative(rel, MAX_SOURCE_BYTES)
     except UnsafeFile as exc:
         diags.append(error(exc.code, exc.message, rel, hint=exc.hint))
         return None
