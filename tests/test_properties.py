@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -14,6 +15,7 @@ from generator.diagnostics import Diagnostic
 from generator.load.frontmatter import join_front_matter, split_front_matter
 from generator.load.markdown import read_markdown
 from generator.load.yamlsource import parse_yaml
+from generator.mdmemo import ACTIVE_HTML_STORE, HtmlStore
 from helpers import PROJECTS
 
 yaml_ish = st.text(alphabet=st.sampled_from(list("abc:-[]{}&*!|>'\"#\n\t ,?%@`0123456789.")), max_size=200)
@@ -109,4 +111,53 @@ def _typed(value: object) -> object:
         return {str(key): _typed(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_typed(item) for item in value]
-    return type(value).__name__, repr(value)
+    return type(value).__name__, hex(value) if isinstance(value, int) else repr(value)
+
+
+UNKEPT = ["!!binary aGVsbG8=", "0x" + "f" * 4000, '{"\\0date": "2026-12-02"}']
+"""Bytes, a number too long for Python to write out, a key like the cache's own tags: parsed on every load."""
+
+
+@pytest.mark.parametrize("scalar", [*TRICKY_SCALARS, "!!set {a, b}", "!!omap [a: 1]", *UNKEPT], ids=lambda s: s[:20])
+def test_a_parse_from_the_build_cache_is_the_parse(scalar: str) -> None:
+    """Issue #15: within a build, an unchanged YAML document's parse comes from the cache, exactly."""
+    nested = scalar.replace("\n  ", "\n      ")
+    text = (f"value: {scalar}\nlist:\n  - x\n  - {nested}\nmap: {{k: &a x, again: *a}}\nwhen: 2026-12-02\n"
+            "at: 2001-12-14 21:59:43.10 -5\nutc: 2001-12-14t21:59:43Z\n")
+    fresh_diags: list[Diagnostic] = []
+    fresh = parse_yaml(text, PurePosixPath("x.yaml"), fresh_diags, line_offset=1)
+    store = HtmlStore(None, "slot", "salt")
+    token = ACTIVE_HTML_STORE.set(store)
+    try:
+        for _ in range(2):  # the first parse keeps what it can, the second takes it
+            diags: list[Diagnostic] = []
+            parsed = parse_yaml(text, PurePosixPath("x.yaml"), diags, line_offset=1)
+            assert diags == fresh_diags
+            assert (parsed is None) == (fresh is None)
+            if parsed is not None and fresh is not None:
+                assert _typed(parsed[0]) == _typed(fresh[0]) and parsed[1] == fresh[1]
+    finally:
+        ACTIVE_HTML_STORE.reset(token)
+    assert bool(store.parses) == (not fresh_diags and scalar not in UNKEPT)
+
+
+def test_a_damaged_parse_in_the_build_cache_is_parsed_again() -> None:
+    store = HtmlStore(None, "slot", "salt")
+    text = "a: 1\nb: [x, 2026-12-02]\n"
+    store.keep_parse(text, b'[{"a": 1}, [["a"], 1')
+    token = ACTIVE_HTML_STORE.set(store)
+    try:
+        parsed = parse_yaml(text, PurePosixPath("x.yaml"), [])
+    finally:
+        ACTIVE_HTML_STORE.reset(token)
+    assert parsed is not None and parsed[0] == {"a": 1, "b": ["x", datetime.date(2026, 12, 2)]}
+
+
+def test_a_timestamp_that_would_read_back_otherwise_is_not_kept() -> None:
+    from zoneinfo import ZoneInfo
+
+    from generator.load import yamlmemo
+
+    berlin = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # would read back as +01:00
+    assert yamlmemo.encode({"at": berlin}, {}) is None
+    assert yamlmemo.encode({"at": berlin.astimezone(datetime.timezone.utc)}, {}) is not None

@@ -80,7 +80,7 @@ def _load_chunk(task: tuple[Path, list[Path]]) -> tuple[list[UnitLoad], StoreDel
 
     root, folders = task
     store = ACTIVE_HTML_STORE.get()
-    known = store.known() if store is not None else (set(), set())
+    known = store.known() if store is not None else (set(), set(), set())
     if store is not None:
         store.used = set()
     results = [load_unit_folder(root, folder) for folder in folders]

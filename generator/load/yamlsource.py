@@ -8,6 +8,8 @@ from pathlib import PurePosixPath
 import yaml
 
 from generator.diagnostics import Diagnostic, error
+from generator.load import yamlmemo
+from generator.mdmemo import ACTIVE_HTML_STORE
 
 try:  # libyaml is several times faster; the pure-Python loader gives identical nodes
     from yaml import CSafeLoader as _Loader
@@ -53,8 +55,29 @@ def parse_yaml(text: str, file: PurePosixPath, diags: list[Diagnostic], line_off
                ) -> tuple[object, Positions] | None:
     """Parse one YAML document into Python values and their positions.
 
+    Within a build, a document parsed without a problem is kept in its HtmlStore (generator/mdmemo.py), and the
+    same text next time takes its parse from there.
     Diagnostics: CUR102 syntax, CUR103 duplicate key, CUR110 alias bomb.
     """
+    store = ACTIVE_HTML_STORE.get()
+    if store is None:
+        return _parse(text, file, diags, line_offset)
+    kept = store.parse_of(text)
+    decoded = yamlmemo.decode(kept) if kept is not None else None
+    if decoded is not None:
+        return decoded[0], Positions(file, decoded[1], line_offset)
+    found: list[Diagnostic] = []
+    parsed = _parse(text, file, found, line_offset)
+    diags += found
+    if parsed is not None and not found:
+        encoded = yamlmemo.encode(parsed[0], parsed[1].lines)
+        if encoded is not None:
+            store.keep_parse(text, encoded)
+    return parsed
+
+
+def _parse(text: str, file: PurePosixPath, diags: list[Diagnostic], line_offset: int,
+           ) -> tuple[object, Positions] | None:
     positions = Positions(file, {}, line_offset)
     try:
         node = yaml.compose(text, Loader=_Loader)
