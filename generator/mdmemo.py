@@ -12,6 +12,7 @@ body, and the parse of every YAML document (as JSON, generator/load/yamlmemo.py)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -114,6 +115,11 @@ class HtmlStore:
         """A YAML document's parse as JSON (`load.yamlmemo`), by the document's key."""
         self.parses_used: set[str] = set()
         self.parses_added = False
+        self.html_keys: dict[str, str] = {}
+        """A body's key -> its HTML's key in `contents`, where known (saved in the header, or computed once)."""
+        self._last_body: tuple[str, str] | None = None
+        """The key and HTML of the body `html` gave last, which `content` is asked about next."""
+        self._salted = _salted_hash(salt)
         from generator.cache import unpack
 
         payload = cache.get(HTML_KIND, slot) if cache is not None else None
@@ -125,8 +131,9 @@ class HtmlStore:
                     self.entries[str(key)] = (blob.decode("utf-8"), list(rows))
                     if html_key is not None:
                         self.contents[str(html_key)] = list(contents)
+                        self.html_keys[str(key)] = str(html_key)
             except (ValueError, AssertionError, TypeError, UnicodeDecodeError):
-                self.entries, self.contents = {}, {}
+                self.entries, self.contents, self.html_keys = {}, {}, {}
         payload = cache.get(PARSE_KIND, slot) if cache is not None else None
         if payload is not None:
             try:
@@ -172,9 +179,16 @@ class HtmlStore:
         self.parses_added = True
 
     def _parse_key(self, text: str) -> str:
-        from generator.cache import digest
+        return self._key("yaml", text)
 
-        return digest(self.salt, "yaml", text)
+    def _key(self, *parts: str) -> str:
+        """`cache.digest(self.salt, *parts)`, from a hash of the salt made once."""
+        hashed = self._salted.copy()
+        for part in parts:
+            data = part.encode("utf-8")
+            hashed.update(len(data).to_bytes(8, "little"))
+            hashed.update(data)
+        return hashed.hexdigest()
 
     def content(self, html: str, collect: Callable[[str], tuple[tuple[Ref, ...], tuple[Heading, ...]]],
                 ) -> tuple[tuple[Ref, ...], tuple[Heading, ...]]:
@@ -195,24 +209,34 @@ class HtmlStore:
         return refs, headings
 
     def _html_key(self, html: str) -> str:
-        from generator.cache import digest
-
-        return digest(self.salt, "html", html)
+        """The key of `html`; for the HTML of the body `html` gave last (the same object), without hashing it
+        again once known."""
+        last = self._last_body
+        if last is None or last[1] is not html:
+            return self._key("html", html)
+        known = self.html_keys.get(last[0])
+        if known is None:
+            known = self.html_keys[last[0]] = self._key("html", html)
+        return known
 
     def html(self, text: str, render: Callable[[str], tuple[str, tuple[Removal, ...]]]) -> tuple[str, tuple[Removal, ...]]:
-        from generator.cache import digest
         from generator.model import Removal
 
-        key = digest(self.salt, text)
+        key = self._key(text)
         self.used.add(key)
         entry = self.entries.get(key)
         if entry is not None:
             try:
-                return entry[0], tuple(Removal(*row) for row in entry[1])
+                removals = tuple(Removal(*row) for row in entry[1])
             except TypeError:
                 pass
+            else:
+                self._last_body = (key, entry[0])
+                return entry[0], removals
         html, removals = render(text)
         self.entries[key] = (html, [_removal_row(r) for r in removals])
+        self.html_keys.pop(key, None)
+        self._last_body = (key, html)
         self.added = True
         return html, removals
 
@@ -229,11 +253,20 @@ class HtmlStore:
         kept = sorted(k for k in self.used if k in self.entries)
         header = []
         for key in kept:
-            html_key = self._html_key(self.entries[key][0])
+            html_key = self.html_keys.get(key) or self._key("html", self.entries[key][0])
             known = html_key in self.contents
             header.append([key, self.entries[key][1], html_key if known else None,
                            self.contents[html_key] if known else None])
         self.cache.put(HTML_KIND, self.slot, pack(header, [self.entries[k][0].encode("utf-8") for k in kept]))
+
+
+def _salted_hash(salt: str) -> hashlib._Hash:
+    """SHA-256 having taken `salt` as `cache.digest` takes its first part (length-prefixed)."""
+    hashed = hashlib.sha256()
+    data = salt.encode("utf-8")
+    hashed.update(len(data).to_bytes(8, "little"))
+    hashed.update(data)
+    return hashed
 
 
 def _removal_row(removal: Removal) -> list[Any]:
