@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from generator import check_project
+from generator.cache import Cache
 from generator.diagnostics import Diagnostic
 from generator.load.frontmatter import join_front_matter, split_front_matter
 from generator.load.markdown import read_markdown
@@ -119,30 +120,31 @@ UNKEPT = ["!!binary aGVsbG8=", "0x" + "f" * 4000, '{"\\0date": "2026-12-02"}']
 
 
 @pytest.mark.parametrize("scalar", [*TRICKY_SCALARS, "!!set {a, b}", "!!omap [a: 1]", *UNKEPT], ids=lambda s: s[:20])
-def test_a_parse_from_the_build_cache_is_the_parse(scalar: str) -> None:
-    """Issue #15: within a build, an unchanged YAML document's parse comes from the cache, exactly."""
+def test_a_parse_from_the_build_cache_is_the_parse(scalar: str, tmp_path: Path) -> None:
+    """Issue #15: in a build with a cache, an unchanged YAML document's parse comes from the cache, exactly."""
     nested = scalar.replace("\n  ", "\n      ")
     text = (f"value: {scalar}\nlist:\n  - x\n  - {nested}\nmap: {{k: &a x, again: *a}}\nwhen: 2026-12-02\n"
             "at: 2001-12-14 21:59:43.10 -5\nutc: 2001-12-14t21:59:43Z\n")
     fresh_diags: list[Diagnostic] = []
     fresh = parse_yaml(text, PurePosixPath("x.yaml"), fresh_diags, line_offset=1)
-    store = HtmlStore(None, "slot", "salt")
-    token = ACTIVE_HTML_STORE.set(store)
-    try:
-        for _ in range(2):  # the first parse keeps what it can, the second takes it
+    for _ in range(2):  # the first build keeps what it can, the second takes it from the cache
+        store = HtmlStore(Cache(tmp_path), "slot", "salt")
+        token = ACTIVE_HTML_STORE.set(store)
+        try:
             diags: list[Diagnostic] = []
             parsed = parse_yaml(text, PurePosixPath("x.yaml"), diags, line_offset=1)
-            assert diags == fresh_diags
-            assert (parsed is None) == (fresh is None)
-            if parsed is not None and fresh is not None:
-                assert _typed(parsed[0]) == _typed(fresh[0]) and parsed[1] == fresh[1]
-    finally:
-        ACTIVE_HTML_STORE.reset(token)
+        finally:
+            ACTIVE_HTML_STORE.reset(token)
+        store.save()
+        assert diags == fresh_diags
+        assert (parsed is None) == (fresh is None)
+        if parsed is not None and fresh is not None:
+            assert _typed(parsed[0]) == _typed(fresh[0]) and parsed[1] == fresh[1]
     assert bool(store.parses) == (not fresh_diags and scalar not in UNKEPT)
 
 
-def test_a_damaged_parse_in_the_build_cache_is_parsed_again() -> None:
-    store = HtmlStore(None, "slot", "salt")
+def test_a_damaged_parse_in_the_build_cache_is_parsed_again(tmp_path: Path) -> None:
+    store = HtmlStore(Cache(tmp_path), "slot", "salt")
     text = "a: 1\nb: [x, 2026-12-02]\n"
     store.keep_parse(text, b'[{"a": 1}, [["a"], 1')
     token = ACTIVE_HTML_STORE.set(store)
@@ -160,4 +162,14 @@ def test_a_timestamp_that_would_read_back_otherwise_is_not_kept() -> None:
 
     berlin = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # would read back as +01:00
     assert yamlmemo.encode({"at": berlin}, {}) is None
-    assert yamlmemo.encode({"at": berlin.astimezone(datetime.timezone.utc)}, {}) is not None
+    assert yamlmemo.encode({"at": berlin.astimezone(datetime.UTC)}, {}) is not None
+
+
+def test_a_build_without_a_cache_keeps_no_parse() -> None:
+    store = HtmlStore(None, "slot", "salt")  # --no-cache with workers: lives for one build, which parses once
+    token = ACTIVE_HTML_STORE.set(store)
+    try:
+        assert parse_yaml("a: 1\n", PurePosixPath("x.yaml"), []) is not None
+    finally:
+        ACTIVE_HTML_STORE.reset(token)
+    assert store.parses == {}

@@ -55,12 +55,12 @@ def parse_yaml(text: str, file: PurePosixPath, diags: list[Diagnostic], line_off
                ) -> tuple[object, Positions] | None:
     """Parse one YAML document into Python values and their positions.
 
-    Within a build, a document parsed without a problem is kept in its HtmlStore (generator/mdmemo.py), and the
-    same text next time takes its parse from there.
+    Within a build with a cache, a document parsed without a problem is kept in its HtmlStore
+    (generator/mdmemo.py), and the same text next time takes its parse from there.
     Diagnostics: CUR102 syntax, CUR103 duplicate key, CUR110 alias bomb.
     """
     store = ACTIVE_HTML_STORE.get()
-    if store is None:
+    if store is None or store.cache is None:  # a store in memory lives for one build, which parses each text once
         return _parse(text, file, diags, line_offset)
     kept = store.parse_of(text)
     decoded = yamlmemo.decode(kept) if kept is not None else None
