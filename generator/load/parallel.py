@@ -85,7 +85,7 @@ def _load_chunk(task: tuple[Path, list[Path]]) -> tuple[list[UnitLoad], StoreDel
     store = ACTIVE_HTML_STORE.get()
     known = store.known() if store is not None else (set(), set(), set())
     if store is not None:
-        store.used = set()
+        store.used, store.parses_used = set(), set()
     results = [load_unit_folder(root, folder) for folder in folders]
     for unit, _, _ in results:
         _render_quiz_texts(unit)

@@ -18,8 +18,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 Path_ = tuple[str | int, ...]
 MAX_NODES = 200_000
-_STR_TAG = "tag:yaml.org,2002:str"
 """Aliases can make a tiny file expand exponentially ("billion laughs"); stop well before that."""
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True, slots=True)
