@@ -166,8 +166,10 @@ def test_when_load_workers_die_the_load_finishes_in_this_process(tmp_path: Path,
 
 
 def test_a_load_from_the_build_cache_gives_the_model_of_a_fresh_load(tmp_path: Path,
-                                                                    workers_for_any_size: list[str]) -> None:
+                                                                    workers_for_any_size: list[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import generator.load.markdown as load_markdown
+    import generator.load.yamlsource as yamlsource
     from generator.mdmemo import keeping_html
 
     root = write_synthetic_curriculum(tmp_path / "src", 30, lessons_per_unit=10)
@@ -176,17 +178,23 @@ def test_a_load_from_the_build_cache_gives_the_model_of_a_fresh_load(tmp_path: P
                       encoding="utf-8")
     fresh, fresh_diags = load_project(root)
     cache = Cache(tmp_path / "cache")
-    for jobs in (1, 1, 3, 3):  # the first load fills the cache; the others take bodies, links and headings from it
+    parsed: list[str] = []
+    original = yamlsource._parse
+    monkeypatch.setattr(yamlsource, "_parse", lambda text, *rest: parsed.append(text) or original(text, *rest))
+    for jobs in (1, 1, 3, 3):  # the first load fills the cache; the others take bodies, links, headings and parses
         load_markdown.forget_memos()
+        parsed.clear()
         with keeping_html(cache, root):
             model, diags = load_project(root, jobs)
         assert (model, diags) == (fresh, fresh_diags)
+    assert parsed == []
     assert "generator.load.parallel:fork" in workers_for_any_size
 
 
 def test_bodies_rendered_by_workers_are_kept_for_the_next_build(tmp_path: Path, workers_for_any_size: list[str],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import generator.load.markdown as load_markdown
+    import generator.load.yamlsource as yamlsource
 
     root = write_synthetic_curriculum(tmp_path / "src", 30, lessons_per_unit=10)
     load_markdown.forget_memos()
@@ -196,8 +204,12 @@ def test_bodies_rendered_by_workers_are_kept_for_the_next_build(tmp_path: Path, 
     rendered: list[str] = []
     original = load_markdown._render
     monkeypatch.setattr(load_markdown, "_render", lambda text: rendered.append(text) or original(text))
+    parsed: list[str] = []
+    parse = yamlsource._parse
+    monkeypatch.setattr(yamlsource, "_parse", lambda text, *rest: parsed.append(text) or parse(text, *rest))
     assert build(root, tmp_path / "out", "programme", jobs=1) == first
     assert rendered == []  # lessons and quiz texts alike came from the cache the workers filled
+    assert parsed == []  # and so did every YAML document's parse
 
 
 def test_a_cache_hit_gives_the_bytes_of_a_clean_build_and_rewrites_nothing(make_project: MakeProject,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from generator.build import PACKAGERS, build_project
 from generator.cache import Cache
 from generator.checks import check_sources
 from generator.load import markdown as load_markdown
+from generator.load.files import ProjectFiles, UnsafeFile, read_bytes_safely
 from generator.load.markdown import read_markdown
 from generator.load.project import forget_memos, load_project
 from generator.load.sanitise import ALLOWED_ATTRIBUTES, ALLOWED_ELEMENTS, sanitise
@@ -256,6 +259,94 @@ def test_a_unit_folder_symlinked_outside_is_not_followed(make_project: MakeProje
     (root / "modules/01-basics").rename(elsewhere)
     (root / "modules/01-basics").symlink_to(elsewhere)
     assert ("CUR253", "modules/01-basics") in {(d.code, str(d.file)) for d in check_project(root)}
+
+
+def test_a_lesson_symlinked_outside_is_refused_naming_where_it_resolves(make_project: MakeProject,
+                                                                       tmp_path: Path) -> None:
+    root = make_project()
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text(FRONT_OUTSIDE)
+    (root / "modules/01-basics/04-outside.md").symlink_to(outside)
+    found = [d for d in check_project(root) if d.code == "CUR253"]
+    assert [(str(d.file), d.line, d.message, d.hint) for d in found] == [(
+        "modules/01-basics/04-outside.md", None,
+        f"'modules/01-basics/04-outside.md' resolves to {outside.resolve()}, outside the project",
+        "Copy the file into the project instead of linking to it.")]
+
+
+def _tree_of_links(tmp_path: Path) -> Path:
+    """A project whose folders and files link inside and outside it in every way a load can meet."""
+    root, outside = tmp_path / "project", tmp_path / "outside"
+    for folder in (root / "a", root / "b", outside):
+        folder.mkdir(parents=True)
+    for folder in (root / "a", root / "b", outside):
+        (folder / "plain.md").write_text(f"in {folder.name}\n")
+    (root / "a/to-b.md").symlink_to("../b/plain.md")
+    (root / "a/to-outside.md").symlink_to(outside / "plain.md")
+    (root / "a/relative-out.md").symlink_to("../../outside/plain.md")
+    (root / "a/dangling.md").symlink_to("missing.md")
+    (root / "a/loop.md").symlink_to("loop.md")
+    (root / "a/to-folder.md").symlink_to("../b")
+    (root / "linked-b").symlink_to("b")
+    (root / "linked-outside").symlink_to(outside)
+    (root / "linked-up").symlink_to("..")
+    (root / "file").write_text("not a folder\n")
+    os.mkfifo(root / "a/pipe.md")
+    return root
+
+
+def _outcome(read: Callable[[Path, Path], bytes], path: Path, root: Path) -> object:
+    try:
+        return read(path, root)
+    except UnsafeFile as exc:
+        return exc.code, exc.message
+    except (OSError, RuntimeError) as exc:
+        return type(exc).__name__, getattr(exc, "strerror", None)
+
+
+def _read_resolving_every_path(path: Path, root: Path) -> bytes:
+    """How every read was checked before #15: the whole path resolved, then stat'ed, on each read."""
+    real = path.resolve(strict=True)
+    if not real.is_relative_to(root.resolve()):
+        raise UnsafeFile("CUR253", f"'{path}' resolves to {real}, outside the project", "")
+    return read_bytes_safely(path, 1000)  # without a root: resolved in full, stat'ed, read
+
+
+def test_reading_a_project_resolves_each_folder_once_and_refuses_what_resolving_every_path_refuses(
+        tmp_path: Path) -> None:
+    root = _tree_of_links(tmp_path)
+    names = ["a/plain.md", "a/to-b.md", "a/to-outside.md", "a/relative-out.md", "a/dangling.md", "a/loop.md",
+             "a/to-folder.md", "a/pipe.md", "a/missing.md", "a", "a/..", "a/../b/plain.md", "linked-b/plain.md",
+             "linked-outside/plain.md", "linked-up/outside/plain.md", "linked-up/project/a/plain.md",
+             "missing/plain.md", "file/plain.md", "b/../a/to-outside.md"]
+    reader = ProjectFiles(root)  # one reader for all: what it keeps of one path must not change another's outcome
+    for _ in range(2):
+        for name in names:
+            path = root / name
+            assert _outcome(lambda p, _: reader.read(p, 1000), path, root) == _outcome(
+                _read_resolving_every_path, path, root), name
+
+
+def test_a_lesson_swapped_for_a_link_after_its_folder_was_resolved_is_refused(tmp_path: Path) -> None:
+    root = _tree_of_links(tmp_path)
+    reader = ProjectFiles(root)
+    assert reader.read(root / "b/plain.md", 1000) == b"in b\n"
+    (root / "b/plain.md").unlink()
+    (root / "b/plain.md").symlink_to(tmp_path / "outside/plain.md")
+    with pytest.raises(UnsafeFile) as refused:
+        reader.read(root / "b/plain.md", 1000)
+    assert refused.value.code == "CUR253"
+
+
+def test_a_link_swapped_in_between_the_check_and_the_open_is_not_followed(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _tree_of_links(tmp_path)
+    link = root / "a/to-outside.md"
+    # as if the check had seen a regular file there, and the link came right after
+    monkeypatch.setattr(ProjectFiles, "_resolve_file", lambda self, path: (path, stat.S_IFREG | 0o644, True))
+    with pytest.raises(OSError) as refused:
+        ProjectFiles(root).read(link, 1000)
+    assert refused.value.errno == errno.ELOOP
 
 
 def test_a_device_inside_the_project_is_not_read(make_project: MakeProject) -> None:

@@ -2,16 +2,20 @@
 
 A FIFO makes `open()` wait for a writer forever, a device such as /dev/zero never ends, and a symbolic
 link can point anywhere on the machine (issue #17). Every source, linked file, ratings file and package
-is read through here: the path is resolved, stat'ed before opening, opened without blocking, checked
-again on the open descriptor (the file may have been swapped in between) and read up to a cap.
+is read through here: the path is resolved, stat'ed before opening, opened without blocking and without
+following a link, checked again on the open descriptor (the file may have been swapped in between) and read up
+to a cap. A load reads many files of few folders, through one `ProjectFiles` that resolves each folder once.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+"""Resolved paths only are opened: a symbolic link at the last component was swapped in since, and is refused."""
 
 
 class UnsafeFile(Exception):
@@ -24,18 +28,92 @@ class UnsafeFile(Exception):
         self.hint = hint
 
 
+class ProjectFiles:
+    """Reads the files of one project for one load, resolving its root and each of its folders once.
+
+    Resolving a path follows every symbolic link along it, one `lstat` per component. A file that is not itself a
+    link resolves to its resolved folder plus its name, so only the folder needs resolving, once, and the file one
+    `lstat`; a link is resolved in full. Either way the file is opened without following a link at its last
+    component (O_NOFOLLOW), so a link swapped in after the check is refused, not followed. A folder resolved here
+    is not resolved again until the next load (a new `ProjectFiles`).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._real_root: Path | None = None
+        self._folders: dict[str, tuple[str, bool]] = {}
+        """A folder's path as asked for -> its resolved path, and whether that lies inside the root."""
+
+    @property
+    def real_root(self) -> Path:
+        if self._real_root is None:
+            self._real_root = self.root.resolve()
+        return self._real_root
+
+    def read(self, path: Path | str, max_bytes: int, shown: str | None = None) -> bytes:
+        """The bytes of `path`, which must resolve inside the root (symlinks inside are fine); see
+        `read_bytes_safely`."""
+        name = shown or str(path)
+        real, mode, inside = self._resolve_file(str(path))
+        if not inside:
+            raise UnsafeFile("CUR253", f"'{name}' resolves to {real}, outside the project",
+                             "Copy the file into the project instead of linking to it.")
+        return _read_real(real, os.stat(real).st_mode if mode is None else mode, max_bytes, name)
+
+    def read_relative(self, rel: PurePosixPath, max_bytes: int) -> bytes:
+        """`read` of the file at `rel` under the root, named by `rel`."""
+        shown = str(rel)
+        return self.read(os.path.join(self.root, shown), max_bytes, shown)
+
+    def is_inside(self, folder: Path) -> bool:
+        """Whether `folder` (after following symbolic links) lies inside the root."""
+        try:
+            return self._folder(str(folder))[1]
+        except (OSError, RuntimeError):
+            return False
+
+    def _resolve_file(self, path: str) -> tuple[str, int | None, bool]:
+        """`path` resolved as `Path.resolve(strict=True)` does; its mode when it is no symbolic link (from the one
+        `lstat`); whether it lies inside the root."""
+        folder, name = os.path.split(path)
+        if name in ("", ".", ".."):
+            return self._resolve_in_full(Path(path))
+        real_folder, folder_inside = self._folder(folder)
+        real = os.path.join(real_folder, name)
+        mode = os.lstat(real).st_mode
+        if stat.S_ISLNK(mode):
+            return self._resolve_in_full(Path(real))
+        # what a folder inside the root holds is inside it; a folder outside may still hold the root itself
+        return real, mode, folder_inside or Path(real).is_relative_to(self.real_root)
+
+    def _resolve_in_full(self, path: Path) -> tuple[str, None, bool]:
+        real = path.resolve(strict=True)
+        return str(real), None, real.is_relative_to(self.real_root)
+
+    def _folder(self, folder: str) -> tuple[str, bool]:
+        """Resolved once per folder (a failure is not kept: it raises each time)."""
+        known = self._folders.get(folder)
+        if known is None:
+            real = Path(folder).resolve(strict=True)
+            known = self._folders[folder] = (str(real), real.is_relative_to(self.real_root))
+        return known
+
+
 def read_bytes_safely(path: Path, max_bytes: int, root: Path | None = None, shown: str | None = None) -> bytes:
     """The bytes of `path`, or UnsafeFile; `root`: the path must resolve inside it (symlinks inside are fine).
 
     Raises FileNotFoundError, IsADirectoryError and other OSErrors as `open` does.
     """
-    name = shown or str(path)
-    real = path.resolve(strict=True)
-    if root is not None and not real.is_relative_to(root.resolve()):
-        raise UnsafeFile("CUR253", f"'{name}' resolves to {real}, outside the project",
-                         "Copy the file into the project instead of linking to it.")
-    _require_regular(os.stat(real).st_mode, name)
-    descriptor = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    if root is not None:
+        return ProjectFiles(root).read(path, max_bytes, shown)
+    real = str(path.resolve(strict=True))
+    return _read_real(real, os.stat(real).st_mode, max_bytes, shown or str(path))
+
+
+def _read_real(real: str, mode: int, max_bytes: int, name: str) -> bytes:
+    """Read the resolved path `real`, whose `mode` was just stat'ed; checked again on the open descriptor."""
+    _require_regular(mode, name)
+    descriptor = os.open(real, _READ_FLAGS)
     try:
         status = os.fstat(descriptor)
         _require_regular(status.st_mode, name)

@@ -124,6 +124,8 @@ def _render(text: str) -> tuple[str, tuple[Removal, ...]]:
 
 def overloaded_block(text: str) -> int | None:
     """Line (1-based, within `text`) of the first block holding more than MAX_MARKUP_PER_BLOCK '[' and '<'."""
+    if text.count("[") + text.count("<") <= MAX_MARKUP_PER_BLOCK:
+        return None  # no block holds more than the whole text: most texts are done here, without splitting lines
     count, start = 0, 1
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():

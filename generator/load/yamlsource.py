@@ -8,6 +8,8 @@ from pathlib import PurePosixPath
 import yaml
 
 from generator.diagnostics import Diagnostic, error
+from generator.load import yamlmemo
+from generator.mdmemo import ACTIVE_HTML_STORE
 
 try:  # libyaml is several times faster; the pure-Python loader gives identical nodes
     from yaml import CSafeLoader as _Loader
@@ -17,6 +19,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 Path_ = tuple[str | int, ...]
 MAX_NODES = 200_000
 """Aliases can make a tiny file expand exponentially ("billion laughs"); stop well before that."""
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +55,29 @@ def parse_yaml(text: str, file: PurePosixPath, diags: list[Diagnostic], line_off
                ) -> tuple[object, Positions] | None:
     """Parse one YAML document into Python values and their positions.
 
+    Within a build with a cache, a document parsed without a problem is kept in its HtmlStore
+    (generator/mdmemo.py), and the same text next time takes its parse from there.
     Diagnostics: CUR102 syntax, CUR103 duplicate key, CUR110 alias bomb.
     """
+    store = ACTIVE_HTML_STORE.get()
+    if store is None or store.cache is None:  # a store in memory lives for one build, which parses each text once
+        return _parse(text, file, diags, line_offset)
+    kept = store.parse_of(text)
+    decoded = yamlmemo.decode(kept) if kept is not None else None
+    if decoded is not None:
+        return decoded[0], Positions(file, decoded[1], line_offset)
+    found: list[Diagnostic] = []
+    parsed = _parse(text, file, found, line_offset)
+    diags += found
+    if parsed is not None and not found:
+        encoded = yamlmemo.encode(parsed[0], parsed[1].lines)
+        if encoded is not None:
+            store.keep_parse(text, encoded)
+    return parsed
+
+
+def _parse(text: str, file: PurePosixPath, diags: list[Diagnostic], line_offset: int,
+           ) -> tuple[object, Positions] | None:
     positions = Positions(file, {}, line_offset)
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -90,17 +114,26 @@ class _Builder:
         self.diags = diags
         self.offset = offset
         self.count = 0
-        self.constructor = _Loader("")
+        self.constructor: yaml.constructor.SafeConstructor | None = None
 
     def build(self, node: yaml.Node, path: Path_) -> object:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig
         self.positions.lines.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode):
+            # composing resolved the tag already (YAML 1.1: bools, numbers, dates, null); a string is its text,
+            # as the constructor would return it, without the constructor's bookkeeping for every value
+            return node.value if node.tag == _STR_TAG else self._construct(node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._construct(node)
+
+    def _construct(self, node: yaml.Node) -> object:
+        if self.constructor is None:
+            self.constructor = yaml.constructor.SafeConstructor()  # the constructor of the loader composing
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
