@@ -37,7 +37,7 @@ from generator.parallel import (
     lms_findings,
     render_cached,
 )
-from generator.render.html import compile_templates
+from generator.render.html import compile_templates_aside
 from generator.render.site import Site
 from generator.validate import PackageReport, find_schemas, not_validated, validate_bytes
 from generator.workers import default_jobs
@@ -140,7 +140,10 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
     store = Cache(default_folder()) if cache else None
     jobs = default_jobs() if jobs is None else jobs
     with keeping_html(store, root, in_memory=jobs > 1):
-        course, diags = load_project(root, jobs, meanwhile=compile_templates if jobs > 1 else None)
+        compiled = compile_templates_aside() if jobs > 1 else None  # on another core while this one loads
+        course, diags = load_project(root, jobs)
+        if compiled is not None:
+            compiled()
         diags += run_checks(course)
     unknown = sorted(set(unit_codes) - {u.code for u in course.units})
     diags += [error("CUR303", f"--unit {code}: no unit has that code", None,

@@ -16,7 +16,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkContext
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -27,7 +27,7 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def fork_context() -> BaseContext | None:
+def fork_context() -> ForkContext | None:
     """The `fork` start method when forking is safe here, else None."""
     if not sys.platform.startswith("linux") or threading.active_count() > 1 or _os_threads() != 1:
         return None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from decimal import Decimal
 from pathlib import Path
 
 import lxml.html
+import pytest
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from generator import load_project
@@ -111,3 +114,31 @@ def test_a_units_cache_key_follows_its_lessons_from_one_loaded_curriculum_to_the
 def test_a_translation_variable_may_have_any_name() -> None:
     template = make_env().from_string('{{ _("%(message)s and %(context)s", message=a, context=b) }}')
     assert template.render(a="<i>", b=2) == "&lt;i&gt; and 2"
+
+
+def test_templates_compiled_aside_render_what_templates_compiled_here_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    import generator.render.html as html
+    import generator.workers as workers
+
+    course, _ = load_project(REPO)
+    reference = render_site(course, "package").files
+    for forkable in (True, False):
+        monkeypatch.setattr(html, "_COMPILED", html._CompiledTemplates())
+        html.make_env.cache_clear()
+        if not forkable:
+            monkeypatch.setattr(workers, "fork_context", lambda: None)
+        compiled_by: list[int] = []
+        monkeypatch.setattr(html._CompiledTemplates, "dump_bytecode", _recording_dump(compiled_by))
+        html.compile_templates_aside()()
+        assert set(compiled_by) == ({os.getpid()} if not forkable or workers.fork_context() is None else set())
+        names = make_env().list_templates(extensions=["html"])
+        assert len(html._COMPILED.code) == len(names)
+        assert render_site(course, "package").files == reference
+    html.make_env.cache_clear()
+
+
+def _recording_dump(pids: list[int]) -> object:
+    def dump_bytecode(self: object, bucket: Bucket) -> None:
+        pids.append(os.getpid())
+        self.code[bucket.key] = bucket.bytecode_to_string()  # type: ignore[attr-defined]
+    return dump_bytecode

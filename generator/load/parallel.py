@@ -9,7 +9,7 @@ folder order, so the model and diagnostics are the same as in one process.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -28,7 +28,7 @@ MIN_PARALLEL_BYTES: Final = 200_000
 """Below this much Markdown (about 60 lessons), forking workers saves less than it costs (measured on 2 cores)."""
 MIN_PARALLEL_BYTES_WARM: Final = 20_000_000
 """The same when the cache holds most bodies already, so loading is reading and checking files and taking bodies
-and parses from the cache. Measured on 2 cores, a warm load with `jobs=2` and the templates compiled meanwhile,
+and parses from the cache. Measured on 2 cores, a warm load with `jobs=2` and the templates compiled aside,
 best of 3-6 interleaved: 4.6 MB (1000 lessons) 0.215 s in this process against 0.218 s with workers, which burn
 75% more CPU; 14 MB 0.49 against 0.55 s; 27 MB 0.91 against 0.87 s. Workers pay for sending back every unit,
 body HTML included."""
@@ -37,12 +37,8 @@ CHUNKS_PER_JOB: Final = 3
 """Folders differ in size: a few chunks per worker even out the load without much overhead per chunk."""
 
 
-def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable[[], object] | None = None,
-                 ) -> Iterator[UnitLoad]:
-    """`load_unit_folder(root, folder)` for each folder, in order; in worker processes when that pays.
-
-    `meanwhile` runs in this process while the workers load (after loading, without workers).
-    """
+def load_folders(root: Path, folders: list[Path], jobs: int) -> Iterator[UnitLoad]:
+    """`load_unit_folder(root, folder)` for each folder, in order; in worker processes when that pays."""
     from generator.load.project import load_unit_folder
 
     context = fork_context()
@@ -52,8 +48,6 @@ def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable
     warm = store is not None and len(store.entries) >= MOSTLY_CACHED * sum(count for count, _ in found)
     if context is None or not found or sum(sizes) < (MIN_PARALLEL_BYTES_WARM if warm else MIN_PARALLEL_BYTES):
         yield from (load_unit_folder(root, folder) for folder in folders)
-        if meanwhile:
-            meanwhile()
         return
     warm_up()  # once here rather than once in every worker
     sized = [(size, index) for index, size in enumerate(sizes)]
@@ -62,17 +56,12 @@ def load_folders(root: Path, folders: list[Path], jobs: int, meanwhile: Callable
     try:
         with forking(), ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context) as pool:
             loading = pool.map(_load_chunk, [(root, [folders[i] for i in chunk]) for chunk in chunks])
-            if meanwhile:
-                done, meanwhile = meanwhile, None
-                done()
             for chunk, (results, rendered) in zip(chunks, loading, strict=True):
                 loaded.update(zip(chunk, results, strict=True))
                 if store is not None and rendered is not None:
                     store.merge(rendered)
     except (BrokenProcessPool, OSError):
         pass  # workers could not start or died (out of memory, say): what they did not load is loaded here
-    if meanwhile:
-        meanwhile()
     yield from (loaded[index] if index in loaded else load_unit_folder(root, folders[index])
                 for index in range(len(folders)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import gc
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -45,13 +45,11 @@ QUIZ_FILE: Final = "quiz.yaml"
 _TRANSLATION = re.compile(r"\.([a-z]{2,3}(?:-[A-Z]{2})?)\.md$")
 
 
-def load_project(root: Path, jobs: int = 1, meanwhile: Callable[[], object] | None = None,
-                 ) -> tuple[Curriculum, list[Diagnostic]]:
+def load_project(root: Path, jobs: int = 1) -> tuple[Curriculum, list[Diagnostic]]:
     """Load everything under `root`; return the model (with what could be loaded) and all diagnostics.
 
     With `jobs` > 1 the unit folders are loaded by that many worker processes where forking is safe
-    (generator/load/parallel.py); the model and diagnostics are those of a load in one process. `meanwhile`
-    runs in this process while they work (or after loading, when no worker is started).
+    (generator/load/parallel.py); the model and diagnostics are those of a load in one process.
     Diagnostics: CUR101-CUR112, CUR252, CUR253.
     """
     diags: list[Diagnostic] = []
@@ -59,7 +57,7 @@ def load_project(root: Path, jobs: int = 1, meanwhile: Callable[[], object] | No
     with _collecting_new_objects_only():
         programme, programme_pos = _load_yaml_model(files, PROGRAMME_FILE, Programme, diags)
         competences, competences_pos = _load_yaml_model(files, COMPETENCES_FILE, Competences, diags)
-        units, orphans = _load_units(root, diags, jobs, meanwhile)
+        units, orphans = _load_units(root, diags, jobs)
         case_studies = tuple(_load_case_studies(files, diags))
     curriculum = Curriculum(root, programme, programme_pos, competences, competences_pos,
                             units, case_studies, orphans)
@@ -86,7 +84,7 @@ UnitLoad = tuple["UnitSource | None", "PurePosixPath | None", list[Diagnostic]]
 """What one module folder gives: its unit (if it loads), the folder if it has no unit.yaml, and diagnostics."""
 
 
-def _load_units(root: Path, diags: list[Diagnostic], jobs: int = 1, meanwhile: Callable[[], object] | None = None,
+def _load_units(root: Path, diags: list[Diagnostic], jobs: int = 1,
                 ) -> tuple[tuple[UnitSource, ...], tuple[PurePosixPath, ...]]:
     from generator.load.parallel import load_folders
 
@@ -94,13 +92,11 @@ def _load_units(root: Path, diags: list[Diagnostic], jobs: int = 1, meanwhile: C
     if not modules.is_dir():
         diags.append(error("CUR106", "folder 'modules/' is missing", PurePosixPath("modules"),
                            hint="Create modules/NN-slug/unit.yaml for each unit (see docs/authoring.md)."))
-        if meanwhile:
-            meanwhile()
         return (), ()
     folders = sorted(p for p in modules.iterdir() if p.is_dir() and not p.name.startswith("."))
     units: list[UnitSource] = []
     orphans: list[PurePosixPath] = []
-    for unit, orphan, found in load_folders(root, folders, jobs, meanwhile):
+    for unit, orphan, found in load_folders(root, folders, jobs):
         diags += found
         units += [unit] if unit is not None else []
         orphans += [orphan] if orphan is not None else []

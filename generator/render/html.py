@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.bccache import Bucket
@@ -30,6 +30,9 @@ from generator.load.files import UnsafeFile, read_bytes_safely
 from generator.model import CaseStudy, Curriculum, Document, Lesson, UnitSource
 from generator.numbers import plain_decimal
 from generator.render.markdown import MarkdownRenderer, Resolved
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 from generator.render.quiz import QuizRenderer, quiz_id
 from generator.render.selfassessment import PAGE as PROFILE_PAGE
 from generator.render.selfassessment import PAGE_ID as PROFILE_ID
@@ -93,6 +96,46 @@ def compile_templates(lang: str = "en") -> None:
     env = make_env(lang)
     for name in env.list_templates(extensions=["html"]):
         env.get_template(name)
+
+
+def compile_templates_aside() -> Callable[[], None]:
+    """Start compiling the templates in a forked process, on another core, while this one goes on (loading the
+    sources, say); the function returned waits for the compiled templates and keeps them (`compile_templates`
+    then only loads them). Where forking is unsafe, the templates are compiled when that function is called.
+    """
+    from generator.workers import fork_context
+
+    context = fork_context()
+    if context is None:
+        return compile_templates
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_send_compiled, args=(sending,), daemon=True)
+    try:
+        child.start()
+    except OSError:
+        return compile_templates
+    finally:
+        sending.close()
+
+    def take(connection: Connection = receiving) -> None:
+        try:
+            compiled = connection.recv()
+            if isinstance(compiled, dict):
+                _COMPILED.code.update(compiled)
+        except (EOFError, OSError):  # the child died: compile here
+            pass
+        finally:
+            connection.close()
+            child.join()
+        compile_templates()
+    return take
+
+
+def _send_compiled(connection: Connection) -> None:
+    """In the forked process: compile, then send the templates' bytecode (what jinja's bytecode caches store)."""
+    compile_templates()
+    connection.send(dict(_COMPILED.code))
+    connection.close()
 
 
 _REMEMBERED_TYPES = (str, int, Markup)
