@@ -142,3 +142,32 @@ def _recording_dump(pids: list[int]) -> object:
         pids.append(os.getpid())
         self.code[bucket.key] = bucket.bytecode_to_string()  # type: ignore[attr-defined]
     return dump_bytecode
+
+
+def test_compiled_templates_kept_on_disk_serve_only_while_their_source_is_unchanged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jinja2 import Environment, FileSystemLoader
+
+    import generator.render.html as html
+
+    (tmp_path / "templates").mkdir()
+    source = tmp_path / "templates" / "page.html"
+    source.write_text("one {{ x }}", encoding="utf-8")
+
+    def new_process_env() -> Environment:  # nothing in memory: what a new process sees
+        return Environment(loader=FileSystemLoader(tmp_path / "templates"),
+                           bytecode_cache=html._CompiledTemplates(tmp_path / "compiled"))
+
+    assert new_process_env().get_template("page.html").render(x=1) == "one 1"
+    assert [p.suffix for p in (tmp_path / "compiled").iterdir()] == [".jinja"]
+    env = new_process_env()
+    monkeypatch.setattr(env, "compile", lambda *args, **kwargs: pytest.fail("compiled again"))
+    assert env.get_template("page.html").render(x=2) == "one 2"
+    monkeypatch.undo()
+    source.write_text("two {{ x }}", encoding="utf-8")
+    assert new_process_env().get_template("page.html").render(x=1) == "two 1"
+    (tmp_path / "not-a-folder").write_text("", encoding="utf-8")  # where nothing can be written (root may write
+    unwritable = Environment(loader=FileSystemLoader(tmp_path / "templates"),  # to read-only folders)
+                             bytecode_cache=html._CompiledTemplates(tmp_path / "not-a-folder" / "compiled"))
+    assert unwritable.get_template("page.html").render(x=3) == "two 3"
+    assert not [p for p in (tmp_path / "compiled").iterdir() if p.suffix == ".tmp"]
