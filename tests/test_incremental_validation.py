@@ -7,7 +7,9 @@ of a validation from scratch, whatever changed since: a page, a CRC, the manifes
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -214,3 +216,58 @@ def test_packages_of_one_rendering_read_their_shared_pages_once(tmp_path: Path, 
     pages = [name for name in inflated if name.startswith("units/")]
     assert pages and len(pages) == len(set(pages))  # each page once, not once per package
     assert inflated.count("imsmanifest.xml") >= 3  # each package's own manifest is checked
+
+
+def _stored_zip(entries: list[tuple[str, bytes]], extra_central: tuple[tuple[str, int, bytes], ...] = ()) -> bytes:
+    """A zip of stored entries, written by hand; `extra_central` adds central records (name, offset, content)
+    pointing at bytes of the zip that no local header of their own introduces."""
+    out, central, records = bytearray(), bytearray(), []
+    for name, data in entries:
+        records.append((name.encode(), len(out), zlib.crc32(data), len(data)))
+        out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0x21, zlib.crc32(data), len(data), len(data),
+                           len(name.encode()), 0) + name.encode() + data
+    records += [(name.encode(), offset, zlib.crc32(data), len(data)) for name, offset, data in extra_central]
+    for encoded, offset, crc, size in records:
+        central += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21, crc, size, size,
+                               len(encoded), 0, 0, 0, 0, 0, offset) + encoded
+    start = len(out)
+    out += central + struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(records), len(records), len(central), start, 0)
+    return bytes(out)
+
+
+def _entries(files: dict[str, str | bytes]) -> list[tuple[str, bytes]]:
+    return [(name, content.encode() if isinstance(content, str) else content) for name, content in files.items()]
+
+
+def test_an_entry_overlapping_the_next_is_found_on_every_python_memo_or_not() -> None:
+    # 'inner.bin' is stored and holds a whole local entry for 'b.txt'; a second central record points into it
+    inner = b"hello"
+    nested = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0x21, zlib.crc32(inner), len(inner),
+                         len(inner), len("b.txt"), 0) + b"b.txt" + inner
+    files = [("inner.bin", nested), *_entries(PACKAGES["imscp"])]
+    clean, hostile = _stored_zip(files), _stored_zip(files, (("b.txt", 30 + len("inner.bin"), inner),))
+    report, _ = inspect_bytes("pkg.zip", hostile, SCHEMAS, LMS_NAMES)
+    assert any(d.code == "CUR410" and "overlaps" in d.message for d in report.diagnostics)
+    assert_memo_agrees(hostile, passed_by(clean))
+    assert "CUR410" not in {d.code for d in inspect_bytes("pkg.zip", clean, SCHEMAS, LMS_NAMES)[0].diagnostics}
+
+
+def test_one_local_entry_listed_twice_is_found_memo_or_not() -> None:
+    files = _entries(PACKAGES["scorm12"])
+    clean = _stored_zip(files)
+    page_offset = 30 + len(files[0][0]) + len(files[0][1])
+    hostile = _stored_zip(files, (("index.html", page_offset, files[1][1]),))  # the classic overlapping bomb
+    assert "CUR410" in {d.code for d in inspect_bytes("pkg.zip", hostile, SCHEMAS, LMS_NAMES)[0].diagnostics}
+    assert_memo_agrees(hostile, passed_by(clean))
+
+
+def test_entry_names_joined_alike_are_still_other_names() -> None:
+    files = dict(PACKAGES["scorm12"])
+    page = files.pop("index.html")
+    manifest = str(files["imsmanifest.xml"]).replace("index.html", "x.html").replace(
+        '<file href="x.html"/>', '<file href="x.html"/><file href="y.html"/>')
+    clean = write_zip_bytes({"imsmanifest.xml": manifest, "x.html": page, "y.html": page})
+    assert inspect_bytes("pkg.zip", clean, SCHEMAS, LMS_NAMES)[0].diagnostics == ()
+    hostile = write_zip_bytes({"imsmanifest.xml": manifest, "x.html\ny.html": page})  # one name, with a newline
+    assert not inspect_bytes("pkg.zip", hostile, SCHEMAS, LMS_NAMES)[0].ok
+    assert_memo_agrees(hostile, passed_by(clean))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from collections import Counter
@@ -32,6 +33,9 @@ _CHUNK: Final = 1 << 20
 _UNIX: Final = 3
 """ZipInfo.create_system of zips made on Unix, whose external_attr carries the file mode in its high 16 bits."""
 _DRIVE: Final = re.compile(r"^[A-Za-z]:")
+_LOCAL_HEADER: Final = struct.Struct("<4s22xHH")
+"""A zip local file header: signature, 22 bytes of fields, then the lengths of the name and extra field."""
+_LOCAL_SIGNATURE: Final = b"PK\x03\x04"
 # zipfile's own errors for damaged data, plus what its zlib/bz2/lzma decompressors raise.
 _DAMAGED: Final = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
 
@@ -121,10 +125,12 @@ def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic],
                                     "a link or device that can point anywhere on the learner's or server's disk."))
         elif not info.is_dir():
             safe.append(info)
-    damaged: set[str] = set()
+    damaged = _overlapping(archive, infos, safe, label, diags)
     kept: dict[str, bytes] = {}
     budget = KEEP_BUDGET
     for info in safe:
+        if info.filename in damaged:
+            continue
         fact = passed.entry_fact(archive, info) if passed is not None else None
         if fact is not None and passed is not None and passed.already(fact):
             passed.intact[info.filename] = fact
@@ -142,6 +148,46 @@ def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic],
             kept[info.filename] = data = b"".join(chunks)
             budget -= len(data)
     return Entries(frozenset(info.filename for info in safe), frozenset(damaged), kept)
+
+
+def local_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """The entry's local header with its name and extra field, as stored; None when it cannot be read whole or
+    does not start with the local header signature (zipfile then refuses the entry when it is opened)."""
+    fp = archive.fp
+    if fp is None:
+        return None
+    fp.seek(info.header_offset)  # no entry of this archive is open meanwhile: vetting reads one at a time
+    fixed = fp.read(_LOCAL_HEADER.size)
+    if len(fixed) != _LOCAL_HEADER.size:
+        return None
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(fixed)
+    if signature != _LOCAL_SIGNATURE:
+        return None
+    rest = fp.read(name_length + extra_length)
+    return fixed + rest if len(rest) == name_length + extra_length else None
+
+
+def _overlapping(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], safe: list[zipfile.ZipInfo], label: str,
+                 diags: list[Diagnostic]) -> set[str]:
+    """Names of the entries whose data runs into the next entry or the central directory: overlapping entries let
+    a small zip expand enormously (a zip bomb technique) and tools disagree about what they hold.
+
+    Newer Pythons' zipfile refuses them too (CVE-2024-0450); checking here gives every Python the same verdict.
+    Diagnostics: CUR410.
+    """
+    ordered = sorted(infos, key=lambda info: info.header_offset)
+    bounds = {id(info): bound for info, bound in zip(
+        ordered, [info.header_offset for info in ordered[1:]] + [archive.start_dir], strict=True)}
+    found = set()
+    for info in safe:
+        header = local_header(archive, info)
+        if header is not None and info.header_offset + len(header) + info.compress_size > bounds[id(info)]:
+            found.add(info.filename)
+            diags.append(error("CUR410", f"entry '{info.filename}' overlaps the entry after it in the zip",
+                               _at(label, info.filename),
+                               hint="Rebuild the package with a standard zip tool; overlapping entries are a zip "
+                                    "bomb technique, and LMSs refuse them."))
+    return found
 
 
 def read_entry(archive: zipfile.ZipFile, name: str, label: str, diags: list[Diagnostic]) -> bytes | None:

@@ -18,10 +18,9 @@ from collections.abc import Iterable
 from typing import Final
 
 from generator.cache import digest
+from generator.validate.entries import local_header
 
-_LOCAL_HEADER: Final = struct.Struct("<4s22xHH")
-"""A zip local file header: signature, 22 bytes of fields, then the lengths of the name and extra field."""
-_LOCAL_SIGNATURE: Final = b"PK\x03\x04"
+_CHUNK: Final = 1 << 20
 _LENGTH: Final = struct.Struct("<Q")
 
 
@@ -53,25 +52,24 @@ class Passed:
         """The fact of reading `info` back intact: its local header and compressed bytes, and the central directory
         fields zipfile checks them against (name, flags, method, CRC, sizes); None when they cannot be located.
 
-        zipfile's verdict on an entry depends on nothing else, so equal facts mean equal verdicts.
+        zipfile's verdict on an entry depends on nothing else (that it does not overlap the next entry is checked
+        before, on every validation: `entries._overlapping`), so equal facts mean equal verdicts.
         """
-        fp = archive.fp
-        if fp is None:
-            return None
-        fp.seek(info.header_offset)  # the archive's own streams are all closed between entries here
-        header = fp.read(_LOCAL_HEADER.size)
-        if len(header) != _LOCAL_HEADER.size:
-            return None
-        signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
-        if signature != _LOCAL_SIGNATURE:
-            return None
-        rest = fp.read(name_length + extra_length + info.compress_size)
-        if len(rest) != name_length + extra_length + info.compress_size:
+        header = local_header(archive, info)
+        if header is None or archive.fp is None:
             return None
         fields = repr((info.filename, info.orig_filename, info.flag_bits, info.compress_type, info.CRC,
                        info.file_size, info.compress_size)).encode()
         fact = self._entry.copy()  # the hot path: one hash per entry, parts length-prefixed as `digest` does
-        for part in (fields, header, rest):
+        for part in (fields, header):
             fact.update(_LENGTH.pack(len(part)))
             fact.update(part)
+        fact.update(_LENGTH.pack(info.compress_size))
+        remaining = info.compress_size
+        while remaining > 0:  # in chunks: a large media file is not copied whole
+            chunk = archive.fp.read(min(remaining, _CHUNK))
+            if not chunk:
+                return None
+            fact.update(chunk)
+            remaining -= len(chunk)
         return fact.hexdigest()

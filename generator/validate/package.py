@@ -191,7 +191,7 @@ def _check_archive(archive: zipfile.ZipFile, entries: Entries | None, label: str
         _unless_passed(passed, diags, partial(validate_tree, tree, schemas, fmt.name, manifest_file, diags),
                        "xsd", fmt.name, data)
     references = partial(diags.extend, check_manifest(root, fmt, entries.files, manifest_file, label))
-    _unless_passed(passed, diags, references, "references", label, fmt.name, data, "\n".join(sorted(entries.files)))
+    _unless_passed(passed, diags, references, "references", label, fmt.name, data, *sorted(entries.files))
     _check_descriptors(archive, root, fmt, entries, label, schemas, diags, parsed, passed)
     return _Findings(fmt, sum(1 for _ in root.iter(f"{{{fmt.namespace}}}resource")))
 
