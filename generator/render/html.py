@@ -14,6 +14,8 @@ import functools
 import hashlib
 import os
 import re
+import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -79,14 +81,26 @@ class _CompiledTemplates(BytecodeCache):
 
     What a template compiles to does not depend on the language (every environment is configured alike; the
     translations are looked up when a page renders), and compiling is the costly part of loading a template
-    (0.1 s for all of them). jinja checks a stored template against its source's checksum and its own version
-    and Python's, and compiles it again when they differ. It is never kept in the build cache, which holds no
-    code and may be shared: `__pycache__` is trusted exactly as the compiler's own files are.
+    (0.1 s for all of them). jinja checks a stored template against its source's checksum and Python's version,
+    but not against the environment's options or jinja's version: so the stored ones live in a folder named by
+    the compiler digest (every file of the compiler, jinja's and Python's versions), and a compiler that changes
+    in any way compiles them again. They are never kept in the build cache, which holds no code and may be
+    shared: `__pycache__` is trusted exactly as the compiler's own files are. Like Python's own compiled modules,
+    they are not written when `sys.dont_write_bytecode` is set (PYTHONDONTWRITEBYTECODE).
     """
 
-    def __init__(self, folder: Path | None = None) -> None:
+    KEPT_VERSIONS = 4
+    """Folders of earlier compilers left beside the current one (several virtual environments may share it)."""
+
+    def __init__(self, root: Path | None = None) -> None:
         self.code: dict[str, bytes] = {}
-        self.folder = folder
+        self.root = root
+
+    @functools.cached_property
+    def folder(self) -> Path | None:
+        from generator.cache import compiler_digest
+
+        return self.root / compiler_digest()[:24] if self.root is not None else None
 
     def load_bytecode(self, bucket: Bucket) -> None:
         code = self.code.get(bucket.key)
@@ -98,24 +112,30 @@ class _CompiledTemplates(BytecodeCache):
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self.code[bucket.key] = code = bucket.bytecode_to_string()
-        if self.folder is not None:
-            self._keep(f"{bucket.key}.jinja", code)
+        if self.folder is not None and not sys.dont_write_bytecode:
+            self._keep(self.folder, f"{bucket.key}.jinja", code)
 
-    def _keep(self, name: str, code: bytes) -> None:
+    def _keep(self, folder: Path, name: str, code: bytes) -> None:
         """Write atomically (processes may race to store the same template); a read-only installation simply
         compiles its templates in every process."""
-        assert self.folder is not None
         temporary = None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            if not folder.is_dir():
+                folder.mkdir(parents=True, exist_ok=True)
+                self._forget_old_versions(folder)
+            descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
             with os.fdopen(descriptor, "wb") as stream:
                 stream.write(code)
-            os.replace(temporary, self.folder / name)
+            os.replace(temporary, folder / name)
         except OSError:
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
+
+    def _forget_old_versions(self, current: Path) -> None:
+        others = [p for p in current.parent.iterdir() if p != current and p.is_dir()]
+        for old in sorted(others, key=lambda p: p.stat().st_mtime, reverse=True)[self.KEPT_VERSIONS:]:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 _COMPILED = _CompiledTemplates(Path(__file__).resolve().parent.parent / "__pycache__" / "templates")
