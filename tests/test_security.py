@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import stat
 import threading
 import time
@@ -336,6 +337,22 @@ def test_a_lesson_swapped_for_a_link_after_its_folder_was_resolved_is_refused(tm
     with pytest.raises(UnsafeFile) as refused:
         reader.read(root / "b/plain.md", 1000)
     assert refused.value.code == "CUR253"
+
+
+def test_a_folder_swapped_for_a_link_to_outside_after_it_was_resolved_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    (root / "modules/u1").mkdir(parents=True)
+    (tmp_path / "secret").mkdir()
+    for folder in (root / "modules/u1", tmp_path / "secret"):
+        (folder / "a.md").write_text("lesson\n", encoding="utf-8")
+        (folder / "b.md").write_text("lesson\n", encoding="utf-8")
+    reader = ProjectFiles(root)
+    assert reader.read(root / "modules/u1/a.md", 1000) == b"lesson\n"  # the folder is resolved once, here
+    shutil.rmtree(root / "modules/u1")  # then, while the load goes on, it becomes a link out of the project
+    (root / "modules/u1").symlink_to(tmp_path / "secret")
+    with pytest.raises(UnsafeFile) as refused:
+        reader.read(root / "modules/u1/b.md", 1000)
+    assert refused.value.code == "CUR253" and "outside the project" in refused.value.message
 
 
 def test_a_link_swapped_in_between_the_check_and_the_open_is_not_followed(tmp_path: Path,

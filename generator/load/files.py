@@ -58,7 +58,7 @@ class ProjectFiles:
         if not inside:
             raise UnsafeFile("CUR253", f"'{name}' resolves to {real}, outside the project",
                              "Copy the file into the project instead of linking to it.")
-        return _read_real(real, os.stat(real).st_mode if mode is None else mode, max_bytes, name)
+        return _read_real(real, os.stat(real).st_mode if mode is None else mode, max_bytes, name, self.real_root)
 
     def read_relative(self, rel: PurePosixPath, max_bytes: int) -> bytes:
         """`read` of the file at `rel` under the root, named by `rel`."""
@@ -110,11 +110,14 @@ def read_bytes_safely(path: Path, max_bytes: int, root: Path | None = None, show
     return _read_real(real, os.stat(real).st_mode, max_bytes, shown or str(path))
 
 
-def _read_real(real: str, mode: int, max_bytes: int, name: str) -> bytes:
-    """Read the resolved path `real`, whose `mode` was just stat'ed; checked again on the open descriptor."""
+def _read_real(real: str, mode: int, max_bytes: int, name: str, inside: Path | None = None) -> bytes:
+    """Read the resolved path `real`, whose `mode` was just stat'ed; checked again on the open descriptor (its
+    kind, and that it lies `inside` the project: a folder resolved earlier may have been swapped for a link)."""
     _require_regular(mode, name)
     descriptor = os.open(real, _READ_FLAGS)
     try:
+        if inside is not None:
+            _require_inside(descriptor, inside, name)
         status = os.fstat(descriptor)
         _require_regular(status.st_mode, name)
         if status.st_size > max_bytes:
@@ -135,6 +138,17 @@ def _read_real(real: str, mode: int, max_bytes: int, name: str) -> bytes:
         raise UnsafeFile("CUR110", f"'{name}' is larger than the limit of {max_bytes} bytes",
                          "Split or shrink the file; files this large are not hand-written text.")
     return data
+
+
+def _require_inside(descriptor: int, inside: Path, name: str) -> None:
+    """Where the kernel says the open file is (Linux's /proc/self/fd; elsewhere the check before opening stands)."""
+    try:
+        opened = Path(os.readlink(f"/proc/self/fd/{descriptor}"))
+    except OSError:
+        return
+    if opened.is_absolute() and not opened.is_relative_to(inside):
+        raise UnsafeFile("CUR253", f"'{name}' resolves to {opened}, outside the project",
+                         "Copy the file into the project instead of linking to it.")
 
 
 def open_regular(path: Path, shown: str | None = None) -> BinaryIO:
