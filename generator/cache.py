@@ -39,8 +39,10 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
-SHAPING_LIBRARIES: Final = ("markdown", "jinja2", "markupsafe", "lxml", "babel", "pyyaml", "pydantic", "nh3")
-"""Libraries whose version can change what a page or package holds."""
+SHAPING_LIBRARIES: Final = ("markdown", "jinja2", "markupsafe", "lxml", "babel", "pyyaml", "pydantic", "nh3",
+                             "xmlschema")
+"""Libraries whose version can change what a page or package holds, or a validation's verdict (xmlschema judges
+what libxml2 rejects; libxml2's own version is added apart: lxml may be linked against another one)."""
 
 
 @functools.cache
@@ -56,6 +58,9 @@ def compiler_digest() -> str:
             versions.append(f"{name}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             versions.append(f"{name} absent")
+    from lxml import etree
+
+    versions.append(f"libxml2 {etree.LIBXML_VERSION}")
     return digest(package_digest(Path(__file__).resolve().parent), sys.version, *versions)
 
 
