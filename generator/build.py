@@ -141,9 +141,11 @@ def build_project(root: Path, out: Path, formats: Sequence[str], scope: Scope | 
     jobs = default_jobs() if jobs is None else jobs
     with keeping_html(store, root, in_memory=jobs > 1):
         compiled = compile_templates_aside() if jobs > 1 else None  # on another core while this one loads
-        course, diags = load_project(root, jobs)
-        if compiled is not None:
-            compiled()
+        try:
+            course, diags = load_project(root, jobs)
+        finally:  # even when the load fails: the child waits to send them
+            if compiled is not None:
+                compiled()
         diags += run_checks(course)
     unknown = sorted(set(unit_codes) - {u.code for u in course.units})
     diags += [error("CUR303", f"--unit {code}: no unit has that code", None,

@@ -181,3 +181,18 @@ def test_compiled_templates_kept_on_disk_serve_only_while_their_source_is_unchan
                              bytecode_cache=html._CompiledTemplates(tmp_path / "not-a-folder" / "compiled"))
     assert unwritable.get_template("page.html").render(x=3) == "two 3"
     assert not [p for p in (tmp_path / "compiled").rglob("*.tmp")]
+
+
+def test_a_build_whose_load_fails_leaves_no_template_compiler_behind(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    import generator.build
+
+    def failing_load(root: Path, jobs: int) -> None:
+        raise RuntimeError("the load failed")
+
+    monkeypatch.setattr(generator.build, "load_project", failing_load)
+    with pytest.raises(RuntimeError):
+        generator.build.build_project(REPO, tmp_path, ["scorm12"], "programme", None, jobs=2)
+    assert multiprocessing.active_children() == []
