@@ -48,11 +48,29 @@ def _os_threads() -> int:
 def forking() -> Iterator[None]:
     """While a pool of forked workers runs: keep the objects they inherit out of the cyclic garbage collector,
     whose bookkeeping would write to every object and so copy each page the workers share with this process."""
+    with gc_frozen():
+        yield
+
+
+_FROZEN_DEPTH = 0
+
+
+@contextlib.contextmanager
+def gc_frozen() -> Iterator[None]:
+    """Move every object that exists now out of the cyclic garbage collector's passes until the block ends.
+
+    Blocks nest: `gc.unfreeze` releases everything at once, so only the outermost block unfreezes, and an inner
+    one freezes what was made since.
+    """
+    global _FROZEN_DEPTH
     gc.freeze()
+    _FROZEN_DEPTH += 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        _FROZEN_DEPTH -= 1
+        if _FROZEN_DEPTH == 0:
+            gc.unfreeze()
 
 
 def balanced_chunks(sized: list[tuple[int, T]], count: int) -> list[list[T]]:

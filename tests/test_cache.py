@@ -466,3 +466,16 @@ def test_lms_findings_from_the_cache_are_those_of_a_fresh_check(make_project: Ma
     fresh = findings("clean", jobs=1, cache=False)
     assert any(lms for _, lms in fresh)  # the sample trips some LMS rule, so the comparison means something
     assert findings("first", jobs=1) == fresh == findings("second", jobs=1)
+
+
+def test_garbage_collector_freezes_nest_so_a_load_forking_workers_stays_frozen() -> None:
+    import gc
+
+    from generator.workers import forking, gc_frozen
+
+    assert gc.get_freeze_count() == 0
+    with gc_frozen():
+        with forking():  # the load's workers, forked within the load
+            pass
+        assert gc.get_freeze_count() > 0  # the rest of the load is still spared full passes
+    assert gc.get_freeze_count() == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +35,7 @@ from generator.model import (
     Unit,
     UnitSource,
 )
+from generator.workers import gc_frozen
 
 M = TypeVar("M", bound=BaseModel)
 MAX_SOURCE_BYTES: Final = 2 * 1024 * 1024
@@ -71,13 +71,10 @@ def _collecting_new_objects_only() -> Iterator[None]:
     A load makes hundreds of thousands of small containers, enough for a full pass that walks every object of
     the process, the imported modules and libraries of a build included (13-26 ms measured, a tenth of a warm
     1000-lesson load); garbage made meanwhile is still collected. Freezing only moves the collector's lists, and
-    nothing frozen is lost: it is unfrozen after.
+    nothing frozen is lost: it is unfrozen after (by the outermost freeze, when a caller froze too).
     """
-    gc.freeze()
-    try:
+    with gc_frozen():
         yield
-    finally:
-        gc.unfreeze()
 
 
 UnitLoad = tuple["UnitSource | None", "PurePosixPath | None", list[Diagnostic]]
