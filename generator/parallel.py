@@ -368,6 +368,8 @@ class Assembled:
     name: str
     data: bytes
     key: str | None
+    project: str = ""
+    """The project it comes from (its folder), which with `name` finds the facts of its last validation."""
 
 
 def _assembled_package(planned: Planned, site: Site, settings: Settings, cache: Cache | None,
@@ -393,20 +395,20 @@ def _assembled_package(planned: Planned, site: Site, settings: Settings, cache: 
     else:
         assert packager.manifest_name == "imsmanifest.xml", "zip packages lead with imsmanifest.xml"
         data = assemble_zip(entries, settings.epoch, store, store.key_of)
-    return Assembled(planned.name, data, key)
+    return Assembled(planned.name, data, key, str(planned.job.course.root.resolve()))
 
 
 def _inspected(package: Assembled, settings: Settings, cache: Cache | None) -> Output:
     """Validate an assembled package and check it against the LMS rules (one pass over the bytes gives both);
     store it in the cache when it passed without a diagnostic."""
-    passed = _passed_before(cache, package.name, settings)
+    passed = _passed_before(cache, package, settings)
     report, findings = inspect_bytes(package.name, package.data, settings.schemas, settings.lms, passed)
     if cache is not None and package.key is not None and not report.diagnostics:
         cache.put("packages", package.key, pack({"format": report.format, "version": report.version,
                                                  "resources": report.resources, "xsd": report.xsd_checked},
                                                 [package.data]))
         if passed is not None:
-            cache.put(PASSED, _passed_slot(package.name, passed.salt),
+            cache.put(PASSED, _passed_slot(package, passed.salt),
                       pack([], [b"".join(bytes.fromhex(fact) for fact in sorted(passed.now))]))
     if passed is not None:
         _LEARNED.update(passed.now)
@@ -423,13 +425,13 @@ _LEARNED: set[str] = set()
 (three formats ship the same deflated pages), so a package validated after its sibling reads only its own."""
 
 
-def _passed_before(cache: Cache | None, name: str, settings: Settings) -> Passed | None:
-    """The checks the last validation of package `name` passed (generator/validate/memo.py), from the cache."""
+def _passed_before(cache: Cache | None, package: Assembled, settings: Settings) -> Passed | None:
+    """The checks the last validation of `package` passed (generator/validate/memo.py), from the cache."""
     if cache is None:
         return None
     schemas = folder_digest(settings.schemas.resolve()) if settings.schemas else "none"
     salt = digest(compiler_digest(), schemas)
-    payload = cache.get(PASSED, _passed_slot(name, salt))
+    payload = cache.get(PASSED, _passed_slot(package, salt))
     known: list[str] = []
     if payload is not None:
         try:
@@ -440,8 +442,9 @@ def _passed_before(cache: Cache | None, name: str, settings: Settings) -> Passed
     return Passed(salt, [*known, *_LEARNED])
 
 
-def _passed_slot(name: str, salt: str) -> str:
-    return digest(salt, name)
+def _passed_slot(package: Assembled, salt: str) -> str:
+    """Per project and package name: projects sharing a cache keep their own (facts are exact either way)."""
+    return digest(salt, package.project, package.name)
 
 
 def _cached_package(cache: Cache, key: str, name: str) -> Output | None:
