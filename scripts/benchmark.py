@@ -240,6 +240,8 @@ def main() -> int:
         return child(args)
     print(f"cores: {os.cpu_count()}, --jobs {args.jobs}, formats {args.formats}, best of {args.repeat}, "
           f"load average {os.getloadavg()[0]:.1f}"
+          + (", PYTHONDONTWRITEBYTECODE set: templates compiled in every process"
+             if os.environ.get("PYTHONDONTWRITEBYTECODE") else "")
           + (f", code: {args.code}" if args.code else ""))
     print(f"{'lessons':>7} {'floor':>7} {'programme (x floor)':>20} {'rebuild (x floor, x full)':>27} "
           f"{'per unit (x floor)':>22} {'ms/lesson':>9} {'peak RSS':>9}   CPU time (workers included) / floor's")
