@@ -142,25 +142,22 @@ def _pages(view: PackageView) -> list[_Page]:
 
 
 def _find_pages(view: PackageView) -> Iterator[_Page]:
+    passed = view.passed
     for resource in _launched(view):
         main = _main_file(view, resource)
         if resource.get("type") == "webcontent" and main and main.lower().endswith(HTML_SUFFIXES):
-            plain = _plain_page_fact(view, main)
-            if plain is not None and view.passed is not None and main in view.names and view.passed.already(plain):
+            # the fact "this page has no script, stylesheet or link to an HTML file", named after its intact bytes
+            intact = passed.intact.get(main) if passed is not None else None
+            plain = passed.fact("plain page", intact) if passed is not None and intact is not None else None
+            if passed is not None and plain is not None and main in view.names and passed.already(plain):
                 yield _Page(main, False)  # its bytes were read before and had neither: not read again
                 continue
             text = view.text(main)
             if text is not None:
                 page = _Page(main, bool(_SCRIPT_OR_STYLE.search(text)), tuple(_html_links(main, text)))
-                if plain is not None and view.passed is not None and not page.scripted and not page.links:
-                    view.passed.passed(plain)
+                if passed is not None and plain is not None and not page.scripted and not page.links:
+                    passed.passed(plain)
                 yield page
-
-
-def _plain_page_fact(view: PackageView, name: str) -> str | None:
-    """The fact "this page has no script, stylesheet or link to an HTML file", named after its intact bytes."""
-    intact = view.passed.intact.get(name) if view.passed is not None else None
-    return view.passed.fact("plain page", intact) if view.passed is not None and intact is not None else None
 
 
 _SCRIPT_OR_STYLE = re.compile(r"<script\b|<style\b|<link\b[^>]*\bstylesheet\b", re.IGNORECASE)

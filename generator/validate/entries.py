@@ -125,13 +125,15 @@ def check_entries(archive: zipfile.ZipFile, label: str, diags: list[Diagnostic],
                                     "a link or device that can point anywhere on the learner's or server's disk."))
         elif not info.is_dir():
             safe.append(info)
-    damaged = _overlapping(archive, infos, safe, label, diags)
+    headers = {id(info): local_header(archive, info) for info in safe}
+    damaged = _overlapping(archive, infos, safe, headers, label, diags)
     kept: dict[str, bytes] = {}
     budget = KEEP_BUDGET
     for info in safe:
         if info.filename in damaged:
             continue
-        fact = passed.entry_fact(archive, info) if passed is not None else None
+        header = headers[id(info)]
+        fact = passed.entry_fact(archive, info, header) if passed is not None and header is not None else None
         if fact is not None and passed is not None and passed.already(fact):
             passed.intact[info.filename] = fact
             continue
@@ -167,8 +169,8 @@ def local_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | Non
     return fixed + rest if len(rest) == name_length + extra_length else None
 
 
-def _overlapping(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], safe: list[zipfile.ZipInfo], label: str,
-                 diags: list[Diagnostic]) -> set[str]:
+def _overlapping(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], safe: list[zipfile.ZipInfo],
+                 headers: dict[int, bytes | None], label: str, diags: list[Diagnostic]) -> set[str]:
     """Names of the entries whose data runs into the next entry or the central directory: overlapping entries let
     a small zip expand enormously (a zip bomb technique) and tools disagree about what they hold.
 
@@ -180,7 +182,7 @@ def _overlapping(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], safe: l
         ordered, [info.header_offset for info in ordered[1:]] + [archive.start_dir], strict=True)}
     found = set()
     for info in safe:
-        header = local_header(archive, info)
+        header = headers[id(info)]
         if header is not None and info.header_offset + len(header) + info.compress_size > bounds[id(info)]:
             found.add(info.filename)
             diags.append(error("CUR410", f"entry '{info.filename}' overlaps the entry after it in the zip",

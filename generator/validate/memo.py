@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from typing import Final
 
 from generator.cache import digest
-from generator.validate.entries import local_header
 
 _CHUNK: Final = 1 << 20
 _LENGTH: Final = struct.Struct("<Q")
@@ -48,16 +47,17 @@ class Passed:
     def passed(self, fact: str) -> None:
         self.now.add(fact)
 
-    def entry_fact(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
-        """The fact of reading `info` back intact: its local header and compressed bytes, and the central directory
-        fields zipfile checks them against (name, flags, method, CRC, sizes); None when they cannot be located.
+    def entry_fact(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, header: bytes) -> str | None:
+        """The fact of reading `info` back intact: its local `header` (with name and extra field, as stored) and
+        compressed bytes, and the central directory fields zipfile checks them against (name, flags, method, CRC,
+        sizes); None when the bytes cannot be read whole.
 
         zipfile's verdict on an entry depends on nothing else (that it does not overlap the next entry is checked
         before, on every validation: `entries._overlapping`), so equal facts mean equal verdicts.
         """
-        header = local_header(archive, info)
-        if header is None or archive.fp is None:
+        if archive.fp is None:
             return None
+        archive.fp.seek(info.header_offset + len(header))
         fields = repr((info.filename, info.orig_filename, info.flag_bits, info.compress_type, info.CRC,
                        info.file_size, info.compress_size)).encode()
         fact = self._entry.copy()  # the hot path: one hash per entry, parts length-prefixed as `digest` does
