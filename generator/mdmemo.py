@@ -12,7 +12,6 @@ body, and the parse of every YAML document (as JSON, generator/load/yamlmemo.py)
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -119,8 +118,9 @@ class HtmlStore:
         """A body's key -> its HTML's key in `contents`, where known (saved in the header, or computed once)."""
         self._last_body: tuple[str, str] | None = None
         """The key and HTML of the body `html` gave last, which `content` is asked about next."""
-        self._salted = _salted_hash(salt)
-        from generator.cache import unpack
+        from generator.cache import Salted, unpack
+
+        self._salted = Salted(salt)
 
         payload = cache.get(HTML_KIND, slot) if cache is not None else None
         if payload is not None:
@@ -183,12 +183,7 @@ class HtmlStore:
 
     def _key(self, *parts: str) -> str:
         """`cache.digest(self.salt, *parts)`, from a hash of the salt made once."""
-        hashed = self._salted.copy()
-        for part in parts:
-            data = part.encode("utf-8")
-            hashed.update(len(data).to_bytes(8, "little"))
-            hashed.update(data)
-        return hashed.hexdigest()
+        return self._salted(*parts)
 
     def content(self, html: str, collect: Callable[[str], tuple[tuple[Ref, ...], tuple[Heading, ...]]],
                 ) -> tuple[tuple[Ref, ...], tuple[Heading, ...]]:
@@ -258,15 +253,6 @@ class HtmlStore:
             header.append([key, self.entries[key][1], html_key if known else None,
                            self.contents[html_key] if known else None])
         self.cache.put(HTML_KIND, self.slot, pack(header, [self.entries[k][0].encode("utf-8") for k in kept]))
-
-
-def _salted_hash(salt: str) -> hashlib._Hash:
-    """SHA-256 having taken `salt` as `cache.digest` takes its first part (length-prefixed)."""
-    hashed = hashlib.sha256()
-    data = salt.encode("utf-8")
-    hashed.update(len(data).to_bytes(8, "little"))
-    hashed.update(data)
-    return hashed
 
 
 def _removal_row(removal: Removal) -> list[Any]:

@@ -12,11 +12,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
 import re
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -118,19 +116,13 @@ class _CompiledTemplates(BytecodeCache):
     def _keep(self, folder: Path, name: str, code: bytes) -> None:
         """Write atomically (processes may race to store the same template); a read-only installation simply
         compiles its templates in every process."""
-        temporary = None
-        try:
+        from generator.archive import write_atomically
+
+        with contextlib.suppress(OSError):
             if not folder.is_dir():
                 folder.mkdir(parents=True, exist_ok=True)
                 self._forget_old_versions(folder)
-            descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(descriptor, "wb") as stream:
-                stream.write(code)
-            os.replace(temporary, folder / name)
-        except OSError:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+            write_atomically(folder / name, code)
 
     def _forget_old_versions(self, current: Path) -> None:
         others = [p for p in current.parent.iterdir() if p != current and p.is_dir()]

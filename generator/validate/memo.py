@@ -11,16 +11,13 @@ Only the build uses this, for packages it assembled itself; `curriculum validate
 
 from __future__ import annotations
 
-import hashlib
-import struct
 import zipfile
 from collections.abc import Iterable
 from typing import Final
 
-from generator.cache import digest
+from generator.cache import Salted, digest
 
 _CHUNK: Final = 1 << 20
-_LENGTH: Final = struct.Struct("<Q")
 
 
 class Passed:
@@ -28,7 +25,7 @@ class Passed:
 
     def __init__(self, salt: str, known: Iterable[str] = ()) -> None:
         self.salt = salt
-        self._entry = hashlib.sha256(digest(salt, "entry").encode())
+        self._entry = Salted(salt, "entry")  # the hot path: one fact per entry
         self.known = frozenset(known)
         self.now: set[str] = set()
         self.intact: dict[str, str] = {}
@@ -59,12 +56,8 @@ class Passed:
             return None
         archive.fp.seek(info.header_offset + len(header))
         fields = repr((info.filename, info.orig_filename, info.flag_bits, info.compress_type, info.CRC,
-                       info.file_size, info.compress_size)).encode()
-        fact = self._entry.copy()  # the hot path: one hash per entry, parts length-prefixed as `digest` does
-        for part in (fields, header):
-            fact.update(_LENGTH.pack(len(part)))
-            fact.update(part)
-        fact.update(_LENGTH.pack(info.compress_size))
+                       info.file_size, info.compress_size))
+        fact = self._entry.hasher(fields, header, then=info.compress_size)
         remaining = info.compress_size
         while remaining > 0:  # in chunks: a large media file is not copied whole
             chunk = archive.fp.read(min(remaining, _CHUNK))
